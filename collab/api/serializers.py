@@ -1,0 +1,185 @@
+"""Input and output serializers of the core resources: me and engagements.
+
+Input serializers only parse and type what the client sent; the services validate the business
+rules (a known time zone, an ISO currency, non-negative rates, unique slug and key prefix) and
+their ``ValidationError`` becomes a problem document with the same field names.
+Output serializers only read; no serializer here ever saves a row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from collab.models import (
+    ApiToken,
+    BusinessModel,
+    Engagement,
+    Language,
+    Platform,
+    ReviewCadence,
+    Weekday,
+)
+
+MONEY = {"max_digits": 10, "decimal_places": 2}
+
+
+class RefuseUnchangeableFields(serializers.Serializer):
+    """Names fields that a client may send by mistake but that never change through this
+    endpoint: they are refused with a field error instead of being silently ignored."""
+
+    unchangeable_fields: tuple[str, ...] = ()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        sent = [name for name in self.unchangeable_fields if name in self.initial_data]
+        if sent:
+            raise serializers.ValidationError(
+                {name: [_("This field cannot be changed.")] for name in sent}
+            )
+        return attrs
+
+
+# --- Me ---------------------------------------------------------------------------------------
+
+
+class RoleBriefOutputSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    label = serializers.CharField(source="get_role_display")
+    allocation_percent = serializers.IntegerField()
+
+
+class MembershipOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="engagement.slug")
+    name = serializers.CharField(source="engagement.name")
+    url = serializers.SerializerMethodField()
+    roles = RoleBriefOutputSerializer(many=True)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, membership) -> str:
+        return reverse(
+            "api-engagement-detail",
+            kwargs={"slug": membership.engagement.slug},
+            request=self.context.get("request"),
+        )
+
+
+class PersonMeOutputSerializer(serializers.Serializer):
+    kind = serializers.SerializerMethodField(help_text=_("Always “person”."))
+    email = serializers.EmailField()
+    display_name = serializers.CharField()
+    time_zone = serializers.CharField()
+    language = serializers.CharField()
+    engagements = serializers.SerializerMethodField()
+
+    def get_kind(self, person) -> str:
+        return "person"
+
+    @extend_schema_field(MembershipOutputSerializer(many=True))
+    def get_engagements(self, person) -> list[dict]:
+        memberships = self.context["memberships"]
+        return MembershipOutputSerializer(memberships, many=True, context=self.context).data
+
+
+class TokenMeOutputSerializer(serializers.Serializer):
+    kind = serializers.SerializerMethodField(help_text=_("Always “token”."))
+    name = serializers.CharField()
+    scope = serializers.ChoiceField(choices=ApiToken.Scope.choices)
+    prefix = serializers.CharField()
+    engagement = serializers.CharField(source="engagement.slug")
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+    def get_kind(self, token) -> str:
+        return "token"
+
+
+class PersonUpdateInputSerializer(RefuseUnchangeableFields):
+    unchangeable_fields = ("email",)
+
+    display_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    time_zone = serializers.CharField(
+        max_length=64, required=False, help_text=_("IANA name, for example Europe/Paris.")
+    )
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+
+
+# --- Engagements ------------------------------------------------------------------------------
+
+
+class EngagementOutputSerializer(serializers.Serializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api-engagement-detail", lookup_field="slug"
+    )
+    role_assignments_url = serializers.SerializerMethodField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    key_prefix = serializers.CharField()
+    agency = serializers.CharField(source="agency.name")
+    client = serializers.CharField(source="client.name")
+    status = serializers.ChoiceField(choices=Engagement.Status.choices)
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    business_model = serializers.ChoiceField(choices=BusinessModel.choices)
+    currency = serializers.CharField()
+    client_hourly_cost = serializers.DecimalField(**MONEY, coerce_to_string=True)
+    agency_day_rate = serializers.DecimalField(**MONEY, coerce_to_string=True)
+    strategy = serializers.CharField()
+    sync_weekday = serializers.ChoiceField(choices=Weekday.choices)
+    sync_time = serializers.TimeField(format="%H:%M")
+    sync_time_zone = serializers.CharField()
+    sync_duration_minutes = serializers.IntegerField()
+    review_cadence = serializers.ChoiceField(choices=ReviewCadence.choices)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_role_assignments_url(self, engagement) -> str:
+        return reverse(
+            "api-role-assignment-list",
+            kwargs={"slug": engagement.slug},
+            request=self.context.get("request"),
+        )
+
+
+class EngagementUpdateInputSerializer(RefuseUnchangeableFields):
+    # Tickets are keyed by the prefix and links carry the slug: neither changes once opened.
+    unchangeable_fields = ("slug", "key_prefix", "agency", "client", "client_name")
+
+    name = serializers.CharField(max_length=200, required=False)
+    platform = serializers.ChoiceField(choices=Platform.choices, required=False)
+    business_model = serializers.ChoiceField(choices=BusinessModel.choices, required=False)
+    currency = serializers.CharField(
+        max_length=3, required=False, help_text=_("ISO 4217 code, for example EUR.")
+    )
+    client_hourly_cost = serializers.DecimalField(**MONEY, required=False)
+    agency_day_rate = serializers.DecimalField(**MONEY, required=False)
+    status = serializers.ChoiceField(choices=Engagement.Status.choices, required=False)
+    strategy = serializers.CharField(allow_blank=True, required=False)
+    sync_weekday = serializers.ChoiceField(
+        choices=Weekday.choices, required=False, help_text=_("0 = Monday … 6 = Sunday.")
+    )
+    sync_time = serializers.TimeField(required=False)
+    sync_time_zone = serializers.CharField(
+        max_length=64, required=False, help_text=_("IANA name, for example Europe/Paris.")
+    )
+    sync_duration_minutes = serializers.IntegerField(required=False)
+    review_cadence = serializers.ChoiceField(choices=ReviewCadence.choices, required=False)
+
+
+class EngagementCreateInputSerializer(EngagementUpdateInputSerializer):
+    unchangeable_fields = ("agency", "client")
+
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=60)
+    key_prefix = serializers.CharField(
+        max_length=10, help_text=_("2 to 10 capital letters or digits, for example NORD.")
+    )
+    client_name = serializers.CharField(
+        max_length=200, help_text=_("The client company; created on first use.")
+    )
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    business_model = serializers.ChoiceField(choices=BusinessModel.choices)

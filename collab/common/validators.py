@@ -1,0 +1,33 @@
+"""Field validators shared by the apps."""
+
+import zoneinfo
+from functools import cache
+
+from babel.numbers import list_currencies
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name that this machine's tz database knows."""
+    if value not in _time_zones():
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone; use an IANA name such as Europe/Paris."),
+            code="unknown_time_zone",
+            params={"value": value},
+        )
+
+
+def validate_currency(value: str) -> None:
+    """An ISO 4217 currency code (upper case)."""
+    if value not in list_currencies():
+        raise ValidationError(
+            _("“%(value)s” is not an ISO 4217 currency code (for example EUR, USD, CHF)."),
+            code="unknown_currency",
+            params={"value": value},
+        )

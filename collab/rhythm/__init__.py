@@ -1,0 +1,1 @@
+"""The rhythm of an engagement: meetings, reminders, agenda, outcomes, digest, calendar feed."""

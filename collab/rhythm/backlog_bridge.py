@@ -1,0 +1,109 @@
+"""The one place where the rhythm reads or writes the backlog.
+
+The collaboration core must not import the backlog at import time (the backlog sits above it),
+so each function here imports it inside its body, as DESIGN.md allows for "a small, named
+service function": ``agenda_facts`` (what a sync's agenda is prepared from),
+``tickets_waiting_for`` (the digest) and ``action_item_to_ticket`` (one click from an action
+item to a ticket). The import-linter contract ignores exactly these imports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from collab.models import Engagement, User
+from collab.rhythm.agenda import AgendaFacts, SprintFact, TicketFact
+from collab.rhythm.models import ActionItem
+from collab.rhythm.outcomes import action_item_link_ticket
+
+WAITING_LIMIT = 20
+
+
+def _facts(tickets) -> list[TicketFact]:  # type: ignore[no-untyped-def]
+    return [
+        TicketFact(
+            id=ticket.pk,
+            key=ticket.key,
+            title=ticket.title,
+            status=ticket.status,
+            assignee_id=ticket.assignee_id,
+        )
+        for ticket in tickets
+    ]
+
+
+def agenda_facts(engagement: Engagement, since: dt.datetime) -> AgendaFacts:
+    """What changed in the backlog since ``since``: tickets filed since then, tickets awaiting
+    a client decision (in triage, or in QA waiting for the client's acceptance when the
+    engagement asks for it), tickets flagged *needs alignment*, tickets that failed QA since
+    then, blocked (on hold) tickets, and the progress of the current sprint."""
+    from backlog.models import CLOSED_STATUSES, ClientAcceptance, QAVerdict, Status, Ticket
+    from backlog.selectors import scoring_settings_get, sprint_list
+
+    tickets = Ticket.objects.filter(engagement=engagement).select_related("engagement")
+    open_tickets = tickets.exclude(status__in=CLOSED_STATUSES)
+    awaiting = Q(status=Status.TRIAGE)
+    if scoring_settings_get(engagement=engagement).requires_client_acceptance:
+        accepted = ClientAcceptance.objects.filter(
+            ticket=OuterRef("pk"), decision=ClientAcceptance.Decision.ACCEPTED
+        )
+        awaiting |= Q(status=Status.QA) & ~Q(Exists(accepted))
+    failed_since = QAVerdict.objects.filter(
+        ticket=OuterRef("pk"), passed=False, recorded_at__gte=since
+    )
+    today = timezone.localdate()
+    sprint = (
+        sprint_list(engagement=engagement)
+        .filter(start__lte=today, end__gte=today)
+        .annotate(
+            total=Count("tickets"), done=Count("tickets", filter=Q(tickets__status=Status.DONE))
+        )
+        .first()
+    )
+    return AgendaFacts(
+        new_tickets=_facts(tickets.filter(created_at__gte=since).order_by("number")),
+        awaiting_decision=_facts(open_tickets.filter(awaiting).order_by("number")),
+        needs_alignment=_facts(open_tickets.filter(needs_alignment=True).order_by("number")),
+        qa_failures=_facts(tickets.filter(Exists(failed_since)).order_by("number")),
+        blocked=_facts(tickets.filter(status=Status.ON_HOLD).order_by("number")),
+        sprint=SprintFact(
+            name=sprint.name, done=sprint.done, total=sprint.total, ends_on=sprint.end
+        )
+        if sprint is not None
+        else None,
+    )
+
+
+def tickets_waiting_for(person: User) -> list[TicketFact]:
+    """Open tickets assigned to the person, in every engagement, most recently changed first
+    (at most 20): what the digest says is waiting for them."""
+    from backlog.models import CLOSED_STATUSES, Ticket
+
+    tickets = (
+        Ticket.objects.filter(assignee=person)
+        .exclude(status__in=CLOSED_STATUSES)
+        .select_related("engagement")
+        .order_by("-updated_at", "pk")[:WAITING_LIMIT]
+    )
+    return _facts(tickets)
+
+
+@transaction.atomic
+def action_item_to_ticket(
+    *, actor: User, item: ActionItem, kind: str = "improvement"
+) -> ActionItem:
+    """Turn an action item into a backlog ticket of its engagement (filed by ``actor``, routed
+    like any ticket) and remember its key on the action item; refused when it already is one."""
+    from backlog.services import ticket_create
+
+    item = ActionItem.objects.select_for_update().select_related("engagement").get(pk=item.pk)
+    if item.ticket_id is not None:
+        return action_item_link_ticket(
+            item=item, ticket_key=item.ticket_key, ticket_id=item.ticket_id
+        )
+    ticket = ticket_create(actor=actor, engagement=item.engagement, title=item.title, kind=kind)
+    return action_item_link_ticket(item=item, ticket_key=ticket.key, ticket_id=ticket.pk)

@@ -1,0 +1,88 @@
+"""Input and output serializers of role assignments.
+
+Inputs parse and type; roles.services enforces the rules (allocation 0 to 100, one assignment
+per person, role and engagement, an end after the start). Nothing here saves a row.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from collab.api.serializers import RefuseUnchangeableFields
+from collab.models import User
+from roles.models import Role, RoleAssignment
+
+
+class PersonByEmailField(serializers.SlugRelatedField):
+    """A person named by the email address of their existing account (case does not matter)."""
+
+    default_error_messages = {
+        "does_not_exist": _(
+            "No one has an account with “{value}”; send them an invitation instead."
+        ),
+        "invalid": _("Enter the email address of a person."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="email", queryset=User.objects.filter(is_active=True), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data.strip().lower())
+
+
+class PersonBriefOutputSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    display_name = serializers.CharField()
+
+
+class RoleAssignmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    person = PersonBriefOutputSerializer()
+    role = serializers.ChoiceField(choices=Role.choices)
+    role_label = serializers.CharField(source="get_role_display")
+    allocation_percent = serializers.IntegerField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    in_force = serializers.SerializerMethodField(
+        help_text=_("Whether the assignment is in force today (started and not yet ended).")
+    )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, assignment: RoleAssignment) -> str:
+        return reverse(
+            "api-role-assignment-detail",
+            kwargs={"slug": self.context["engagement"].slug, "pk": assignment.pk},
+            request=self.context.get("request"),
+        )
+
+    def get_in_force(self, assignment: RoleAssignment) -> bool:
+        today = timezone.localdate()
+        return assignment.start_date <= today and (
+            assignment.end_date is None or assignment.end_date >= today
+        )
+
+
+class RoleAssignmentUpdateInputSerializer(RefuseUnchangeableFields):
+    # A different person or role is a different assignment: remove this one and create another.
+    unchangeable_fields = ("person", "role", "engagement")
+
+    allocation_percent = serializers.IntegerField(
+        required=False, help_text=_("Share of the person's working time, 0 to 100.")
+    )
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False, allow_null=True)
+
+
+class RoleAssignmentCreateInputSerializer(RoleAssignmentUpdateInputSerializer):
+    unchangeable_fields = ("engagement",)
+
+    person = PersonByEmailField(help_text=_("Email address of an existing account."))
+    role = serializers.ChoiceField(choices=Role.choices)

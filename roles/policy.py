@@ -1,0 +1,146 @@
+"""Who may see and do what: the one place that answers it.
+
+Every view, API endpoint, export and task reaches an engagement through
+:func:`engagements_visible_to` or :func:`engagement_for`, and asks :func:`can` before acting.
+A *principal* is a signed-in person or an API token (scoped to one engagement).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from collab.models import ApiToken, Engagement
+from roles.models import Role, RoleAssignment
+
+if TYPE_CHECKING:
+    from collab.models import User
+
+    Principal = User | ApiToken
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("View the engagement")
+    FILE_TICKETS = "file_tickets", _("File tickets")
+    EDIT_VALUE = "edit_value", _("Edit value figures")
+    APPROVE_PRIORITIES = "approve_priorities", _("Approve priorities")
+    SIGN_OFF_REVIEWS = "sign_off_reviews", _("Sign off roadmap reviews")
+    RECORD_QA = "record_qa", _("Record QA verdicts")
+    MANAGE_TEAM = "manage_team", _("Manage the team")
+    MANAGE_API_TOKENS = "manage_api_tokens", _("Manage API tokens")
+
+
+A = Action
+
+# The permission matrix: role → the actions it grants. docs/permissions.md is generated from it.
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.PROJECT_MANAGER: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE}),
+    Role.CONSULTANT: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE}),
+    Role.BUSINESS_ANALYST: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE}),
+    Role.TESTER: frozenset({A.VIEW, A.FILE_TICKETS, A.RECORD_QA}),
+    Role.DEVELOPER: frozenset({A.VIEW, A.FILE_TICKETS}),
+    Role.AGENCY_ADMIN: frozenset(
+        {A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, A.MANAGE_TEAM, A.MANAGE_API_TOKENS}
+    ),
+    Role.DIRECTOR: frozenset(
+        {A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, A.APPROVE_PRIORITIES, A.SIGN_OFF_REVIEWS}
+    ),
+    Role.STAKEHOLDER: frozenset({A.VIEW, A.FILE_TICKETS}),
+}
+
+# What an integration's token may do. Human decisions (approving priorities, signing off,
+# managing the team or tokens) are never delegated to a token.
+TOKEN_SCOPE_ACTIONS: dict[ApiToken.Scope, frozenset[Action]] = {
+    ApiToken.Scope.READ: frozenset({A.VIEW}),
+    ApiToken.Scope.WRITE: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, A.RECORD_QA}),
+}
+
+
+def actions_for_roles(roles: Iterable[str]) -> frozenset[Action]:
+    """The union of the actions granted by the given roles."""
+    granted: set[Action] = set()
+    for role in roles:
+        granted |= ROLE_ACTIONS[Role(role)]
+    return frozenset(granted)
+
+
+def action_values(roles: Iterable[str]) -> frozenset[str]:
+    """The actions the roles grant, as the plain values templates test
+    (``{% if "manage_team" in actions %}``)."""
+    return frozenset(action.value for action in actions_for_roles(roles))
+
+
+def actions_of(principal: Principal | None, engagement: Engagement) -> frozenset[str]:
+    """What a person may do on the engagement, as values, so that pages show only the links
+    that will work."""
+    return action_values(roles_of(principal, engagement))
+
+
+def engagements_visible_to(principal: Principal | None) -> models.QuerySet[Engagement]:
+    """Engagements the principal may see: those where a person holds a role in force today,
+    or the one engagement of an active token."""
+    if principal is None or not principal.is_authenticated:
+        return Engagement.objects.none()
+    if isinstance(principal, ApiToken):
+        if not principal.is_active:
+            return Engagement.objects.none()
+        return Engagement.objects.filter(pk=principal.engagement_id)
+    if not principal.is_active:
+        return Engagement.objects.none()
+    member_of = RoleAssignment.objects.active().filter(person=principal).values("engagement_id")
+    return Engagement.objects.filter(pk__in=member_of)
+
+
+def engagement_for(principal: Principal | None, *, slug: str) -> Engagement:
+    """The engagement with this slug if the principal may see it; 404 whether it is missing or
+    not theirs, so that a stranger cannot tell the two apart."""
+    try:
+        return engagements_visible_to(principal).get(slug=slug)
+    except Engagement.DoesNotExist:
+        raise Http404("No engagement found.") from None
+
+
+def roles_of(principal: Principal | None, engagement: Engagement) -> frozenset[Role]:
+    """The roles a person holds today on the engagement (none for a token)."""
+    if principal is None or isinstance(principal, ApiToken) or not principal.is_authenticated:
+        return frozenset()
+    return frozenset(
+        Role(r)
+        for r in RoleAssignment.objects.active()
+        .filter(person=principal, engagement=engagement)
+        .values_list("role", flat=True)
+    )
+
+
+def can(principal: Principal | None, action: Action, engagement: Engagement) -> bool:
+    """Whether the principal may perform the action on the engagement."""
+    if principal is None or not principal.is_authenticated:
+        return False
+    if isinstance(principal, ApiToken):
+        return (
+            principal.is_active
+            and principal.engagement_id == engagement.pk
+            and action in TOKEN_SCOPE_ACTIONS[ApiToken.Scope(principal.scope)]
+        )
+    return action in actions_for_roles(roles_of(principal, engagement))
+
+
+def can_create_engagements(principal: Principal | None) -> bool:
+    """Agency admins (of any engagement in force) may open new engagements for their agency."""
+    if principal is None or isinstance(principal, ApiToken) or not principal.is_authenticated:
+        return False
+    return RoleAssignment.objects.active().filter(person=principal, role=Role.AGENCY_ADMIN).exists()
+
+
+def require(principal: Principal | None, action: Action, engagement: Engagement) -> None:
+    """Refuse (403) unless the principal may perform the action on this engagement."""
+    if not can(principal, action, engagement):
+        raise PermissionDenied(
+            _("Your role on this engagement does not allow this: %(action)s.")
+            % {"action": action.label}
+        )
