@@ -1,0 +1,51 @@
+"""Routes of the backlog API, nested under their engagement; a ticket is named by its key."""
+
+from django.urls import path
+
+from backlog.api import views, views_analysis, views_sprints
+
+TICKET = "engagements/<slug:slug>/tickets/<str:key>/"
+
+urlpatterns = [
+    path("engagements/<slug:slug>/tickets/", views.TicketListApi.as_view(), name="api-ticket-list"),
+    path(TICKET, views.TicketDetailApi.as_view(), name="api-ticket-detail"),
+    path(
+        f"{TICKET}transition/",
+        views.TicketTransitionApi.as_view(),
+        name="api-ticket-transition",
+    ),
+    path(f"{TICKET}pin/", views.TicketPinApi.as_view(), name="api-ticket-pin"),
+    path(f"{TICKET}acceptance/", views.TicketAcceptanceApi.as_view(), name="api-ticket-acceptance"),
+    path(f"{TICKET}history/", views.TicketHistoryApi.as_view(), name="api-ticket-history"),
+    path(
+        f"{TICKET}criteria/",
+        views_analysis.CriterionListApi.as_view(),
+        name="api-criterion-list",
+    ),
+    path(
+        f"{TICKET}criteria/<int:pk>/",
+        views_analysis.CriterionDetailApi.as_view(),
+        name="api-criterion-detail",
+    ),
+    path(
+        f"{TICKET}qa-verdicts/",
+        views_analysis.QAVerdictListApi.as_view(),
+        name="api-qa-verdict-list",
+    ),
+    path(f"{TICKET}comments/", views_analysis.CommentListApi.as_view(), name="api-comment-list"),
+    path(
+        f"{TICKET}stakeholder-scores/",
+        views_analysis.StakeholderScoreListApi.as_view(),
+        name="api-stakeholder-score-list",
+    ),
+    path(
+        "engagements/<slug:slug>/sprints/",
+        views_sprints.SprintListApi.as_view(),
+        name="api-sprint-list",
+    ),
+    path(
+        "engagements/<slug:slug>/sprints/<int:pk>/",
+        views_sprints.SprintDetailApi.as_view(),
+        name="api-sprint-detail",
+    ),
+]

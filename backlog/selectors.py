@@ -1,0 +1,282 @@
+"""Every read of the backlog; the ranked list is one query whatever its size."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Sum
+
+from backlog.models import (
+    CLOSED_STATUSES,
+    AcceptanceCriterion,
+    Comment,
+    QAVerdict,
+    ScoringSettings,
+    Sprint,
+    StakeholderScore,
+    Status,
+    Ticket,
+    TicketHistory,
+)
+from backlog.scoring import (
+    Medians,
+    ScoreBreakdown,
+    annotate_score,
+    annual_value_expression,
+    quadrant_expression,
+    score_breakdown,
+)
+from collab.models import Engagement
+
+KEY_PATTERN = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9]{1,9})-(?P<number>[1-9][0-9]{0,9})$")
+
+
+class _PercentileDisc(models.Aggregate):
+    """PostgreSQL's lower median: the first value whose cumulative share reaches one half."""
+
+    function = "PERCENTILE_DISC"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    allow_distinct = False
+
+
+def scoring_settings_get(*, engagement: Engagement) -> ScoringSettings:
+    """The engagement's scoring settings, or the defaults (unsaved) until someone changes them."""
+    try:
+        return ScoringSettings.objects.get(engagement=engagement)
+    except ScoringSettings.DoesNotExist:
+        return ScoringSettings(engagement=engagement)
+
+
+def backlog_medians(*, engagement: Engagement) -> Medians:
+    """The lower medians of annual value and of effort over the engagement's open tickets that
+    have both (one aggregate query on PostgreSQL)."""
+    tickets = (
+        Ticket.objects.filter(engagement=engagement, effort_days__isnull=False)
+        .exclude(status__in=CLOSED_STATUSES)
+        .annotate(annual_value=annual_value_expression())
+        .filter(annual_value__isnull=False)
+    )
+    if connection.vendor == "postgresql":
+        result = tickets.aggregate(
+            value=_PercentileDisc("annual_value", output_field=models.DecimalField()),
+            effort=_PercentileDisc("effort_days", output_field=models.DecimalField()),
+        )
+        return Medians(annual_value=result["value"], effort_days=result["effort"])
+    rows = list(tickets.values_list("annual_value", "effort_days"))
+    if not rows:
+        return Medians(annual_value=None, effort_days=None)
+    return Medians(
+        annual_value=Decimal(statistics.median_low(row[0] for row in rows)),
+        effort_days=Decimal(statistics.median_low(row[1] for row in rows)),
+    )
+
+
+def ticket_list(
+    *,
+    engagement: Engagement,
+    filters: dict[str, Any] | None = None,
+    settings: ScoringSettings | None = None,
+    medians: Medians | None = None,
+) -> QuerySet[Ticket]:
+    """The engagement's tickets annotated with ``annual_value``, ``score`` (the engagement's
+    model) and ``quadrant``; pinned ranks first, then score (unscored last), then number."""
+    from backlog.filters import TicketFilter
+
+    settings = settings or scoring_settings_get(engagement=engagement)
+    medians = medians or backlog_medians(engagement=engagement)
+    queryset = annotate_score(
+        Ticket.objects.filter(engagement=engagement).select_related(
+            "engagement", "assignee", "reporter", "sprint"
+        ),
+        settings,
+    ).annotate(quadrant=quadrant_expression(medians))
+    queryset = queryset.order_by(
+        F("manual_rank").asc(nulls_last=True), F("score").desc(nulls_last=True), "number"
+    )
+    if filters:
+        filterset = TicketFilter(data=filters, queryset=queryset, engagement=engagement)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors.get_json_data())
+        queryset = filterset.qs
+    return queryset
+
+
+def parse_key(key: str) -> tuple[str, int] | None:
+    """``NORD-42`` → ("NORD", 42); None when it is not a ticket key."""
+    match = KEY_PATTERN.match(key.strip())
+    if match is None:
+        return None
+    return match["prefix"].upper(), int(match["number"])
+
+
+def ticket_get(*, engagement: Engagement, key: str) -> Ticket | None:
+    """The ticket with this key in this engagement, or None (another engagement's key, or a
+    number that does not exist, are the same: not found)."""
+    parsed = parse_key(key)
+    if parsed is None or parsed[0] != engagement.key_prefix:
+        return None
+    return (
+        Ticket.objects.filter(engagement=engagement, number=parsed[1])
+        .select_related("engagement", "assignee", "reporter", "sprint")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    ticket: Ticket
+    breakdown: ScoreBreakdown
+    settings: ScoringSettings
+
+
+def ticket_detail(*, engagement: Engagement, key: str) -> TicketDetail | None:
+    """A ticket with everything its page shows (criteria, metrics, impact analysis, verdicts
+    and their results, comments, stakeholder scores, labels) and its score breakdown; the
+    number of queries does not depend on how many comments or criteria it has."""
+    parsed = parse_key(key)
+    if parsed is None or parsed[0] != engagement.key_prefix:
+        return None
+    ticket = (
+        Ticket.objects.filter(engagement=engagement, number=parsed[1])
+        .select_related("engagement", "assignee", "reporter", "sprint", "impact_analysis__author")
+        .prefetch_related(
+            "labels",
+            Prefetch(
+                "criteria",
+                queryset=AcceptanceCriterion.objects.select_related("author").order_by(
+                    "order", "pk"
+                ),
+            ),
+            "success_metrics",
+            Prefetch(
+                "qa_verdicts",
+                queryset=QAVerdict.objects.select_related("tester")
+                .prefetch_related("results")
+                .order_by("-recorded_at", "-pk"),
+            ),
+            Prefetch("comments", queryset=Comment.objects.select_related("author")),
+            Prefetch(
+                "stakeholder_scores", queryset=StakeholderScore.objects.select_related("person")
+            ),
+        )
+        .first()
+    )
+    if ticket is None:
+        return None
+    settings = scoring_settings_get(engagement=engagement)
+    breakdown = score_breakdown(
+        ticket, engagement, settings, backlog_medians(engagement=engagement)
+    )
+    return TicketDetail(ticket=ticket, breakdown=breakdown, settings=settings)
+
+
+def ticket_breakdown(
+    *, ticket: Ticket, settings: ScoringSettings | None = None, medians: Medians | None = None
+) -> ScoreBreakdown:
+    """The "why this rank" breakdown of one ticket under its engagement's model."""
+    engagement = ticket.engagement
+    return score_breakdown(
+        ticket,
+        engagement,
+        settings or scoring_settings_get(engagement=engagement),
+        medians or backlog_medians(engagement=engagement),
+    )
+
+
+def criterion_list(*, ticket: Ticket) -> QuerySet[AcceptanceCriterion]:
+    """The ticket's acceptance criteria, in order."""
+    return AcceptanceCriterion.objects.filter(ticket=ticket).order_by("order", "pk")
+
+
+def criterion_get(*, ticket: Ticket, pk: int) -> AcceptanceCriterion | None:
+    """One acceptance criterion of this ticket, or None (another ticket's is not found)."""
+    return criterion_list(ticket=ticket).filter(pk=pk).first()
+
+
+def ticket_history_list(*, ticket: Ticket) -> QuerySet[TicketHistory]:
+    """The ticket's timeline, oldest first, with who made each change."""
+    return TicketHistory.objects.filter(ticket=ticket).select_related("actor").order_by("at", "pk")
+
+
+def stakeholder_score_list(*, ticket: Ticket) -> QuerySet[StakeholderScore]:
+    """The client people's scores of a ticket."""
+    return StakeholderScore.objects.filter(ticket=ticket).select_related("person")
+
+
+def comment_list(*, ticket: Ticket) -> QuerySet[Comment]:
+    """The ticket's comments, oldest first, with their authors."""
+    return (
+        Comment.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "pk")
+    )
+
+
+def qa_verdict_list(*, ticket: Ticket) -> QuerySet[QAVerdict]:
+    """The ticket's QA verdicts, latest first, with their testers and per-criterion results."""
+    return (
+        QAVerdict.objects.filter(ticket=ticket)
+        .select_related("tester")
+        .prefetch_related("results")
+        .order_by("-recorded_at", "-pk")
+    )
+
+
+def unrouted_tickets(*, engagement: Engagement) -> QuerySet[Ticket]:
+    """Open tickets filed while nobody held their responsible role and still unassigned: the
+    project manager's routing queue."""
+    return (
+        Ticket.objects.filter(engagement=engagement, unrouted=True, assignee__isnull=True)
+        .exclude(status__in=CLOSED_STATUSES)
+        .select_related("engagement")
+        .order_by("number")
+    )
+
+
+def separation_of_duties_breaches(*, engagement: Engagement) -> QuerySet[Ticket]:
+    """Tickets where one person wrote acceptance criteria and also gave a QA verdict."""
+    same_person = QAVerdict.objects.filter(ticket=OuterRef("ticket"), tester=OuterRef("author"))
+    authors_who_tested = AcceptanceCriterion.objects.filter(
+        ticket=OuterRef("pk"), engagement=engagement
+    ).filter(Exists(same_person))
+    return (
+        Ticket.objects.filter(engagement=engagement)
+        .filter(Exists(authors_who_tested))
+        .select_related("engagement")
+        .order_by("number")
+    )
+
+
+def sprint_list(*, engagement: Engagement) -> QuerySet[Sprint]:
+    """The engagement's sprints, latest first."""
+    return Sprint.objects.filter(engagement=engagement).order_by("-start", "name")
+
+
+def sprint_get(*, engagement: Engagement, pk: int) -> Sprint | None:
+    """One sprint of this engagement, or None."""
+    return Sprint.objects.filter(engagement=engagement, pk=pk).first()
+
+
+@dataclass(frozen=True)
+class SprintVelocity:
+    sprint: Sprint
+    done_effort_days: Decimal
+
+
+def velocity(*, engagement: Engagement) -> list[SprintVelocity]:
+    """Effort (person-days) of the done tickets of each sprint, oldest sprint first."""
+    sprints = Sprint.objects.filter(engagement=engagement).annotate(
+        done_effort=Sum(
+            "tickets__effort_days",
+            filter=models.Q(tickets__status=Status.DONE),
+            default=Decimal("0"),
+        )
+    )
+    return [
+        SprintVelocity(sprint=sprint, done_effort_days=Decimal(sprint.done_effort))
+        for sprint in sprints.order_by("start", "pk")
+    ]

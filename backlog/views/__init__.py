@@ -1,0 +1,1 @@
+"""The backlog's dashboard pages (see ``backlog.urls``)."""

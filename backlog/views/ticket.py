@@ -1,0 +1,405 @@
+"""The ticket pages: quick logging, the ticket page, editing, value figures with the live score
+preview, workflow steps and comments."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from backlog import selectors, services, workflow
+from backlog.forms import (
+    BUG_FIELDS,
+    AcceptanceForm,
+    CommentForm,
+    CriterionForm,
+    ImpactAnalysisForm,
+    QAVerdictForm,
+    StakeholderScoreForm,
+    SuccessMetricForm,
+    TicketCreateForm,
+    TicketUpdateForm,
+    TransitionForm,
+    ValueForm,
+)
+from backlog.models import ClientAcceptance, Kind, Origin, Status, Ticket, TicketHistory
+from backlog.views.common import ANALYSTS, engagement_allowed, ticket_or_404, ticket_url
+from backlog.views.sprints import render_board, render_card
+from collab.forms import add_service_errors
+from collab.models import Engagement
+from roles import policy
+from roles.models import CLIENT_ROLES, Role
+from roles.policy import Action, actions_of
+
+STALE_MESSAGE = gettext_lazy(
+    "Someone else changed this ticket since you opened it. Nothing was saved: the page now "
+    "shows their version."
+)
+MAIN_FIELDS = ("title", "description", "kind", "assignee", "sprint", "deadline", "labels")
+EVENT_LABELS = {
+    "routing": gettext_lazy("Routing"),
+    "acceptance": gettext_lazy("Client acceptance"),
+}
+EVENT_VALUES = {
+    "unrouted": gettext_lazy("Unrouted: nobody holds the responsible role"),
+    **dict(ClientAcceptance.Decision.choices),
+}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    entry: TicketHistory
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class TransitionChoice:
+    status: str
+    label: str
+    needs_reason: bool
+
+
+def _shown(field_name: str, value: str) -> str:
+    if not value:
+        return ""
+    try:
+        field = Ticket._meta.get_field(field_name)
+    except FieldDoesNotExist:
+        return str(EVENT_VALUES.get(value, value))
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return value
+
+
+def history_rows(entries: list[TicketHistory]) -> list[HistoryRow]:
+    """The history with field names and choice values in the reader's language."""
+    rows = []
+    for entry in entries:
+        try:
+            label = str(Ticket._meta.get_field(entry.field).verbose_name)
+        except FieldDoesNotExist:
+            label = str(EVENT_LABELS.get(entry.field, entry.field))
+        rows.append(
+            HistoryRow(
+                entry=entry,
+                field=label[:1].upper() + label[1:],
+                before=_shown(entry.field, entry.before),
+                after=_shown(entry.field, entry.after),
+            )
+        )
+    return rows
+
+
+def transition_choices(status: str, roles: frozenset[Role]) -> list[TransitionChoice]:
+    return [
+        TransitionChoice(
+            status=target.value,
+            label=str(target.label),
+            needs_reason=(Status(status), target) in workflow.REASON_REQUIRED,
+        )
+        for target in workflow.allowed_targets(status, roles)
+    ]
+
+
+def render_detail(
+    request: HttpRequest,
+    engagement: Engagement,
+    key: str,
+    *,
+    status: int = 200,
+    reasons: list[str] | None = None,
+    **forms: Any,
+) -> HttpResponse:
+    """The ticket page; a refused or invalid write passes its bound form or its reasons."""
+    detail = selectors.ticket_detail(engagement=engagement, key=key)
+    if detail is None:
+        raise Http404("No ticket found.")
+    ticket = detail.ticket
+    roles = policy.roles_of(request.user, engagement)
+    actions = frozenset(action.value for action in policy.actions_for_roles(roles))
+    criteria = list(ticket.criteria.all())
+    is_analyst = bool(roles & ANALYSTS)
+    is_client = bool(roles & CLIENT_ROLES)
+    in_qa = ticket.status == Status.QA
+    my_score = next(
+        (row for row in ticket.stakeholder_scores.all() if row.person_id == request.user.pk), None
+    )
+    analysis = getattr(ticket, "impact_analysis", None)
+    defaults: dict[str, Any] = {
+        "value_form": ValueForm(initial=ValueForm.initial_from(ticket))
+        if Action.EDIT_VALUE.value in actions
+        else None,
+        "criterion_form": CriterionForm() if is_analyst else None,
+        "metric_form": SuccessMetricForm() if is_analyst else None,
+        "impact_form": ImpactAnalysisForm(
+            initial={"affected_areas": analysis.affected_areas, "risk_level": analysis.risk_level}
+            if analysis
+            else None
+        )
+        if is_analyst
+        else None,
+        "qa_form": QAVerdictForm(criteria=criteria) if Role.TESTER in roles and in_qa else None,
+        "acceptance_form": AcceptanceForm() if is_client and in_qa else None,
+        "score_form": StakeholderScoreForm(
+            initial={"score": my_score.score, "comment": my_score.comment} if my_score else None
+        )
+        if is_client
+        else None,
+        "comment_form": CommentForm(),
+    }
+    defaults.update(forms)
+    criterion_text = {criterion.pk: criterion for criterion in criteria}
+    context = {
+        "engagement": engagement,
+        "actions": actions,
+        "ticket": ticket,
+        "breakdown": detail.breakdown,
+        "settings": detail.settings,
+        "criteria": criteria,
+        "criterion_by_id": criterion_text,
+        "metrics": list(ticket.success_metrics.all()),
+        "analysis": analysis,
+        "verdicts": list(ticket.qa_verdicts.all()),
+        "comments": list(ticket.comments.all()),
+        "scores": list(ticket.stakeholder_scores.all()),
+        "labels": list(ticket.labels.all()),
+        "history": history_rows(list(selectors.ticket_history_list(ticket=ticket))),
+        "transitions": transition_choices(ticket.status, roles),
+        "reasons": reasons or [],
+        "is_analyst": is_analyst,
+        **defaults,
+    }
+    return render(request, "backlog/ticket_detail.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET"])
+def ticket_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    engagement = engagement_allowed(request, slug, Action.VIEW)
+    return render_detail(request, engagement, key)
+
+
+def _created_message(ticket: Ticket) -> str:
+    if ticket.unrouted:
+        return _(
+            "%(key)s filed. Nobody holds the role %(role)s on this engagement: the ticket is "
+            "flagged unrouted and the project manager will route it."
+        ) % {"key": ticket.key, "role": Role(ticket.responsible_role).label}
+    return _("%(key)s filed and routed to %(person)s (%(role)s).") % {
+        "key": ticket.key,
+        "person": ticket.assignee,
+        "role": Role(ticket.responsible_role).label,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Quick logging: title and kind are enough; a bug brings its reproduction template."""
+    engagement = engagement_allowed(request, slug, Action.FILE_TICKETS)
+    if request.method == "POST":
+        form = TicketCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                ticket = services.ticket_create(
+                    actor=request.user, engagement=engagement, **form.service_data()
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                if ticket.unrouted:
+                    messages.warning(request, _created_message(ticket))
+                else:
+                    messages.success(request, _created_message(ticket))
+                return redirect(ticket_url(ticket))
+    else:
+        client_side = bool(policy.roles_of(request.user, engagement) & CLIENT_ROLES)
+        kind = request.GET.get("kind")
+        form = TicketCreateForm(
+            initial={
+                "kind": kind if kind in Kind.values else Kind.FEATURE,
+                "origin": Origin.CLIENT_REQUEST if client_side else Origin.AGENCY_INITIATIVE,
+            }
+        )
+    return render(
+        request,
+        "backlog/ticket_create.html",
+        {
+            "engagement": engagement,
+            "actions": actions_of(request.user, engagement),
+            "form": form,
+            "bug_fields": [form[name] for name in BUG_FIELDS],
+            "is_bug": (form["kind"].value() or "") == Kind.BUG,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_update(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """Edit a ticket under optimistic locking: a version older than the stored one is refused
+    and the other person's change is kept."""
+    engagement = engagement_allowed(request, slug, Action.FILE_TICKETS)
+    ticket = ticket_or_404(engagement, key)
+    status = 200
+    stale = None
+    if request.method == "POST":
+        form = TicketUpdateForm(request.POST, engagement=engagement)
+        if form.is_valid():
+            try:
+                services.ticket_update(
+                    actor=request.user,
+                    ticket=ticket,
+                    data=form.service_data(),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except services.StaleVersion:
+                stale = form.cleaned_data
+                ticket = ticket_or_404(engagement, key)
+                form = TicketUpdateForm(
+                    initial=TicketUpdateForm.initial_from(ticket), engagement=engagement
+                )
+                status = 409
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("%(key)s saved.") % {"key": ticket.key})
+                return redirect(ticket_url(ticket))
+    else:
+        form = TicketUpdateForm(
+            initial=TicketUpdateForm.initial_from(ticket), engagement=engagement
+        )
+    return render(
+        request,
+        "backlog/ticket_form.html",
+        {
+            "engagement": engagement,
+            "actions": actions_of(request.user, engagement),
+            "ticket": ticket,
+            "form": form,
+            "main_fields": [form[name] for name in MAIN_FIELDS],
+            "bug_fields": [form[name] for name in BUG_FIELDS],
+            "stale": stale,
+            "stale_message": STALE_MESSAGE if stale is not None else "",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def ticket_value_update(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """Save the value figures (each change in the history), under the optimistic lock."""
+    engagement = engagement_allowed(request, slug, Action.EDIT_VALUE)
+    ticket = ticket_or_404(engagement, key)
+    form = ValueForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ticket_value_update(
+                actor=request.user,
+                ticket=ticket,
+                data=form.service_data(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.StaleVersion:
+            return render_detail(request, engagement, key, status=409, reasons=[STALE_MESSAGE])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Value figures of %(key)s saved.") % {"key": ticket.key})
+            return redirect(ticket_url(ticket, "value"))
+    return render_detail(request, engagement, key, value_form=form)
+
+
+@login_required
+@require_POST
+def ticket_score_preview(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """The "why this rank" breakdown for the figures being typed, computed without saving."""
+    engagement = engagement_allowed(request, slug, Action.EDIT_VALUE)
+    ticket = ticket_or_404(engagement, key)
+    form = ValueForm(request.POST)
+    preview = copy.copy(ticket)
+    valid = form.is_valid()
+    if valid:
+        for name, value in form.service_data().items():
+            setattr(preview, name, value)
+    return render(
+        request,
+        "backlog/_breakdown.html",
+        {
+            "engagement": engagement,
+            "breakdown": selectors.ticket_breakdown(ticket=preview),
+            "preview": True,
+            "preview_invalid": not valid,
+        },
+    )
+
+
+@login_required
+@require_POST
+def ticket_transition(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """One workflow step. A refusal answers 409 with the guard's reasons and changes nothing:
+    on the ticket page for a form, in place of the board card for htmx."""
+    engagement = engagement_allowed(request, slug, Action.VIEW)
+    ticket = ticket_or_404(engagement, key)
+    form = TransitionForm(request.POST)
+    reasons: list[str] = []
+    if not form.is_valid():
+        reasons = [_("Choose the status to move the ticket to.")]
+    else:
+        try:
+            services.ticket_transition(
+                actor=request.user,
+                ticket=ticket,
+                to_status=form.cleaned_data["to_status"],
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.TransitionRefused as refusal:
+            reasons = refusal.reasons
+        except services.StaleVersion:
+            reasons = [str(STALE_MESSAGE)]
+    if reasons:
+        if request.htmx:
+            return render_card(request, engagement, ticket_or_404(engagement, key), reasons)
+        return render_detail(request, engagement, key, status=409, reasons=reasons)
+    message = _("%(key)s moved to %(status)s.") % {
+        "key": ticket.key,
+        "status": Status(ticket.status).label,
+    }
+    if request.htmx and ticket.sprint_id is not None:
+        response = render_board(request, engagement, ticket.sprint, message=message)
+        return reswap(retarget(response, "#board"), "outerHTML")
+    if request.htmx:
+        return render_card(request, engagement, ticket, [], message=message)
+    messages.success(request, message)
+    return redirect(ticket_url(ticket, "workflow"))
+
+
+@login_required
+@require_POST
+def comment_add(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    engagement = engagement_allowed(request, slug, Action.VIEW)
+    ticket = ticket_or_404(engagement, key)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(actor=request.user, ticket=ticket, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Comment added."))
+            return redirect(ticket_url(ticket, "comments"))
+    return render_detail(request, engagement, key, comment_form=form)
