@@ -1,0 +1,278 @@
+"""The dashboard's reads: every app's indicators composed per engagement, for many engagements
+at once, in a fixed number of queries whatever their number (each indicator aggregates with a
+GROUP BY engagement). Definitions: docs/indicators.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from backlog.indicators import (
+    BacklogValue,
+    Defects,
+    Delivered,
+    FirstPass,
+    Proactivity,
+    backlog_value,
+    defects_by_finder,
+    proactivity_by_quarter,
+    qa_first_pass,
+    value_delivered_by_quarter,
+)
+from collab.models import Engagement, User
+from collab.rhythm.indicators import (
+    ActionItemCounts,
+    Rhythm,
+    action_item_counts,
+    rhythm_by_engagement,
+)
+from roadmap.indicators import (
+    Planned,
+    ReviewStatus,
+    overdue_reviews,
+    planned_for_quarter,
+    review_status,
+)
+from roadmap.quarters import Quarter, quarter_range
+from roles.coverage import (
+    HEALTH_RANK,
+    MatrixRow,
+    RoleCoverage,
+    agency_engagements,
+    agency_matrix,
+    project_managers,
+    role_coverage,
+)
+
+# Proactivity on a card: the current quarter and the three before it.
+CARD_QUARTERS = 4
+# The overview's charts: the current quarter and the seven before it (two years).
+CHART_QUARTERS = 8
+
+
+def current_quarter(now: dt.datetime | None = None) -> Quarter:
+    """The quarter of ``now`` in UTC, the zone every indicator's quarters are counted in."""
+    return Quarter.of((now or timezone.now()).astimezone(dt.UTC).date())
+
+
+def _quarter_start(quarter: Quarter) -> dt.datetime:
+    return dt.datetime.combine(quarter.start, dt.time.min, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class EngagementHealth:
+    """One engagement's indicators, as a card of the director home shows them."""
+
+    engagement: Engagement
+    current_quarter: Quarter
+    last_quarter: Quarter
+    coverage: RoleCoverage
+    proactivity_by_quarter: dict[str, Proactivity]
+    defects: Defects
+    first_pass: FirstPass
+    rhythm: Rhythm
+    review: ReviewStatus
+    action_items: ActionItemCounts
+    backlog: BacklogValue
+    planned: Planned
+    delivered_by_quarter: dict[str, Delivered]
+
+    @property
+    def card_quarters(self) -> list[Quarter]:
+        return quarter_range(self.current_quarter - (CARD_QUARTERS - 1), self.current_quarter)
+
+    @property
+    def proactivity_this_quarter(self) -> Proactivity:
+        return self.proactivity_by_quarter.get(str(self.current_quarter), Proactivity())
+
+    @property
+    def proactivity_recent(self) -> Proactivity:
+        """The last four quarters together (the current one included)."""
+        return sum(
+            (self.proactivity_by_quarter.get(str(q), Proactivity()) for q in self.card_quarters),
+            Proactivity(),
+        )
+
+    @property
+    def delivered_last_quarter(self) -> Delivered:
+        return self.delivered_by_quarter.get(str(self.last_quarter), Delivered())
+
+    @property
+    def level(self) -> str:
+        return self.coverage.level
+
+
+def engagement_health_list(
+    *,
+    engagements: Sequence[Engagement],
+    now: dt.datetime | None = None,
+    quarters: int = CARD_QUARTERS,
+) -> list[EngagementHealth]:
+    """Every indicator of each engagement, in the given order; the number of queries does not
+    depend on the number of engagements. ``quarters`` is how far back the per-quarter series
+    go (the current quarter included)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    current = current_quarter(now)
+    since = _quarter_start(current - (quarters - 1))
+    ids = [engagement.pk for engagement in engagements]
+    if not ids:
+        return []
+    coverage = role_coverage(engagements=ids, on=today)
+    proactivity = proactivity_by_quarter(engagements=ids, since=since)
+    defects = defects_by_finder(engagements=ids)
+    first_pass = qa_first_pass(engagements=ids)
+    rhythm = rhythm_by_engagement(engagements=ids, now=now)
+    reviews = review_status(
+        engagements=engagements,
+        rhythm=rhythm,
+        overdue=overdue_reviews(engagements=ids, now=now),
+        now=now,
+    )
+    actions = action_item_counts(engagements=ids, today=today)
+    backlog = backlog_value(engagements=ids)
+    planned = planned_for_quarter(engagements=ids, quarter=current)
+    delivered = value_delivered_by_quarter(
+        engagements=ids, since=min(since, _quarter_start(current - 1))
+    )
+    return [
+        EngagementHealth(
+            engagement=engagement,
+            current_quarter=current,
+            last_quarter=current - 1,
+            coverage=coverage[engagement.pk],
+            proactivity_by_quarter=proactivity[engagement.pk],
+            defects=defects[engagement.pk],
+            first_pass=first_pass[engagement.pk],
+            rhythm=rhythm[engagement.pk],
+            review=reviews[engagement.pk],
+            action_items=actions[engagement.pk],
+            backlog=backlog[engagement.pk],
+            planned=planned[engagement.pk],
+            delivered_by_quarter=delivered[engagement.pk],
+        )
+        for engagement in engagements
+    ]
+
+
+def director_home(*, visible: QuerySet[Engagement]) -> list[EngagementHealth]:
+    """The cards of the director home: every visible engagement, critical ones first, then
+    warnings, then by name."""
+    engagements = list(visible.select_related("client", "agency").order_by("name", "pk"))
+    cards = engagement_health_list(engagements=engagements)
+    return sorted(cards, key=lambda card: -HEALTH_RANK[card.level])
+
+
+@dataclass(frozen=True)
+class QuarterPoint:
+    """One quarter of the overview's series."""
+
+    quarter: Quarter
+    delivered: Delivered
+    proactivity: Proactivity
+    defects_client: int
+    defects_agency_qa: int
+    defects_monitoring: int
+
+    @property
+    def label(self) -> str:
+        return str(self.quarter)
+
+
+@dataclass(frozen=True)
+class EngagementOverview:
+    health: EngagementHealth
+    series: list[QuarterPoint]
+
+
+def engagement_overview(
+    *, engagement: Engagement, now: dt.datetime | None = None
+) -> EngagementOverview:
+    """One engagement's indicators with two years of quarters for the charts."""
+    health = engagement_health_list(engagements=[engagement], now=now, quarters=CHART_QUARTERS)[0]
+    current = health.current_quarter
+    series = []
+    for quarter in quarter_range(current - (CHART_QUARTERS - 1), current):
+        key = str(quarter)
+        defects = health.defects.by_quarter.get(key)
+        series.append(
+            QuarterPoint(
+                quarter=quarter,
+                delivered=health.delivered_by_quarter.get(key, Delivered()),
+                proactivity=health.proactivity_by_quarter.get(key, Proactivity()),
+                defects_client=defects.client if defects else 0,
+                defects_agency_qa=defects.agency_qa if defects else 0,
+                defects_monitoring=defects.monitoring if defects else 0,
+            )
+        )
+    return EngagementOverview(health=health, series=series)
+
+
+@dataclass(frozen=True)
+class AgencyEngagement:
+    """An engagement of the agency view: its coverage and its proactivity."""
+
+    engagement: Engagement
+    coverage: RoleCoverage
+    proactivity: Proactivity
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.coverage.doubled or self.coverage.missing)
+
+
+@dataclass(frozen=True)
+class AgencyView:
+    engagements: list[AgencyEngagement]
+    matrix: list[MatrixRow]
+    project_managers: list[User]
+    selected_pm: User | None
+
+    @property
+    def at_risk(self) -> list[AgencyEngagement]:
+        return [entry for entry in self.engagements if entry.at_risk]
+
+    @property
+    def overloaded(self) -> list[MatrixRow]:
+        return [row for row in self.matrix if row.overloaded]
+
+
+def agency_view(
+    *, person: User, visible: QuerySet[Engagement], pm_id: int | None = None
+) -> AgencyView:
+    """The agency view of a person: the visible engagements where they hold an agency role
+    (only those where ``pm_id`` is project manager, when given), the person x engagement x role
+    matrix, the engagements at risk and proactivity over the last four quarters; the number of
+    queries does not depend on the number of people or engagements."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    scope = agency_engagements(person=person, visible=visible, on=today)
+    managers = project_managers(engagements=scope, on=today)
+    selected = next((pm for pm in managers if pm.pk == pm_id), None)
+    if selected is not None:
+        scope = agency_engagements(
+            person=person, visible=visible, on=today, project_manager=selected
+        )
+    engagements = list(scope.order_by("name", "pk"))
+    ids = [engagement.pk for engagement in engagements]
+    current = current_quarter(now)
+    since = _quarter_start(current - (CARD_QUARTERS - 1))
+    coverage = role_coverage(engagements=ids, on=today)
+    proactivity = proactivity_by_quarter(engagements=ids, since=since)
+    return AgencyView(
+        engagements=[
+            AgencyEngagement(
+                engagement=engagement,
+                coverage=coverage[engagement.pk],
+                proactivity=sum(proactivity[engagement.pk].values(), Proactivity()),
+            )
+            for engagement in engagements
+        ],
+        matrix=agency_matrix(engagements=ids, on=today),
+        project_managers=managers,
+        selected_pm=selected,
+    )

@@ -1,0 +1,432 @@
+"""``manage.py bench [--only backlog|dashboard|rhythm|reviews] [--quick] [--force]``: seed large
+data and report how fast Tandem answers. Not a test: figures for people, printed as a table.
+
+Parts (all by default):
+
+- ``backlog``: see below;
+- ``dashboard``: the director home and the agency view with 20 engagements of 1,000 tickets;
+- ``rhythm``: 10,000 due reminders over 1,000 meetings delivered by one sweep (in-memory email);
+- ``reviews``: signing off a review of 10,000 tickets (the snapshot) and diffing two snapshots.
+
+It seeds 10,000 tickets in one engagement and 100,000 across 50 engagements (``--quick``: a few
+hundred, for the smoke test), then reports the median and p95 over 20 runs, with the number of
+queries, of the ticket list API (first page and a deep page reached through the cursor, sorted
+by score, filtered by kind) and of the backlog page, and the time to import 5,000 Jira rows.
+
+Run it against a database of its own; it refuses a database holding anything but its own data
+unless ``--force``. On PostgreSQL::
+
+    createdb -h 127.0.0.1 -U postgres tandem_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tandem_bench DEBUG=1 \\
+        python manage.py migrate
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tandem_bench DEBUG=1 \\
+        python manage.py bench --only backlog
+
+(``make bench`` does the three steps.) A second run reuses the seeded tickets.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import statistics
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+
+from backlog.models import Ticket
+from backlog.transfer.bulk import tickets_bulk_generate
+from backlog.transfer.csv_import import tickets_import
+from collab.models import Engagement, Organization, User
+from collab.rhythm.bench import bench_reminders
+from collab.services import engagement_create
+from roadmap.reviews.bench import bench_reviews
+from roles.models import Role
+from roles.services import role_assignment_create
+
+DOMAIN = "@bench.example"
+SLUG_PREFIX = "bench-"
+TEAM_ROLES = (
+    Role.PROJECT_MANAGER,
+    Role.CONSULTANT,
+    Role.BUSINESS_ANALYST,
+    Role.TESTER,
+    Role.DEVELOPER,
+)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    big: int
+    total: int
+    engagements: int
+    runs: int
+    import_rows: int
+    deep_pages: int
+
+
+FULL = Sizes(big=10_000, total=100_000, engagements=50, runs=20, import_rows=5000, deep_pages=20)
+QUICK = Sizes(big=60, total=150, engagements=3, runs=3, import_rows=30, deep_pages=1)
+PARTS = ("backlog", "dashboard", "rhythm", "reviews")
+# The dashboard's figures: (engagements, tickets each), full and quick.
+DASHBOARD_FULL, DASHBOARD_QUICK = (20, 1000), (2, 20)
+# Rhythm: (meetings, reminders); reviews: tickets in the snapshot.
+RHYTHM_FULL, RHYTHM_QUICK = (1000, 10_000), (5, 20)
+REVIEWS_FULL, REVIEWS_QUICK = 10_000, 40
+
+
+@dataclass(frozen=True)
+class Measurement:
+    name: str
+    runs: int = 0
+    median_ms: float | None = None
+    p95_ms: float | None = None
+    queries: int | None = None
+    note: str = ""
+
+
+def p95(values: list[float]) -> float:
+    """The nearest-rank 95th percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+class Command(BaseCommand):
+    help = "Seed a large backlog in a dedicated database and time its list API and page."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--only", choices=PARTS, help="Measure only this part.")
+        parser.add_argument("--quick", action="store_true", help="Small sizes (smoke test).")
+        parser.add_argument(
+            "--force", action="store_true", help="Run even if the database holds other data."
+        )
+
+    def handle(
+        self,
+        *args: Any,
+        quick: bool = False,
+        force: bool = False,
+        only: str | None = None,
+        **options: Any,
+    ) -> None:
+        self._refuse_foreign_data(force)
+        sizes = QUICK if quick else FULL
+        database = settings.DATABASES["default"]
+        self.stdout.write(
+            f"Database: {connection.vendor} {database.get('NAME')}; "
+            f"{sizes.big} tickets in one engagement, {sizes.total} across {sizes.engagements}."
+        )
+        rest = settings.REST_FRAMEWORK
+        # The test client's host, no throttling: the bench makes hundreds of calls an hour.
+        with override_settings(
+            ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
+            REST_FRAMEWORK={**rest, "DEFAULT_THROTTLE_RATES": {"principal": None}},
+        ):
+            results: list[Measurement] = []
+            if only in (None, "backlog"):
+                director, big, importing = self._seed(sizes)
+                results += self._backlog(sizes, director, big, importing)
+            if only in (None, "dashboard"):
+                results += self._dashboard(sizes, *(DASHBOARD_QUICK if quick else DASHBOARD_FULL))
+            if only in (None, "rhythm"):
+                results += self._rhythm(*(RHYTHM_QUICK if quick else RHYTHM_FULL))
+            if only in (None, "reviews"):
+                results += self._reviews(REVIEWS_QUICK if quick else REVIEWS_FULL)
+        self._table(results)
+
+    def _refuse_foreign_data(self, force: bool) -> None:
+        foreign = (
+            Engagement.objects.exclude(slug__startswith=SLUG_PREFIX).exists()
+            or User.objects.exclude(email__endswith=DOMAIN).exists()
+        )
+        if foreign and not force:
+            raise CommandError(
+                "This database holds data that is not the benchmark's. Point DATABASE_URL at a "
+                "database of its own (for example postgres://postgres@127.0.0.1:5432/"
+                "tandem_bench, migrated first), or pass --force."
+            )
+
+    def _say(self, text: str) -> None:
+        self.stdout.write(f"  {text}")
+
+    # --- seeding ------------------------------------------------------------------------------
+
+    def _person(self, name: str) -> User:
+        email = f"{name}{DOMAIN}"
+        return User.objects.filter(email=email).first() or User.objects.create_user(
+            email=email, password=None, display_name=name.replace("-", " ").title()
+        )
+
+    def _engagement(
+        self, agency: Organization, slug: str, prefix: str, people: dict[str, User]
+    ) -> Engagement:
+        engagement = Engagement.objects.filter(slug=slug).first()
+        if engagement is None:
+            engagement = engagement_create(
+                agency=agency,
+                client_name=f"Bench client {prefix}",
+                slug=slug,
+                key_prefix=prefix,
+                name=f"Bench {prefix}",
+                platform="shopify_plus",
+                business_model="b2c",
+                currency="EUR",
+                client_hourly_cost=Decimal("50"),
+                agency_day_rate=Decimal("700"),
+            )
+            team = [(people["director"], Role.DIRECTOR), (people["admin"], Role.AGENCY_ADMIN)]
+            team += [(people["team"], role) for role in TEAM_ROLES]
+            for person, role in team:
+                role_assignment_create(
+                    engagement=engagement, person=person, role=role, allocation_percent=0
+                )
+        return engagement
+
+    def _seed(self, sizes: Sizes) -> tuple[User, Engagement, Engagement]:
+        self.stdout.write("Seeding")
+        agency, _created = Organization.objects.get_or_create(
+            name="Bench agency", defaults={"kind": Organization.Kind.AGENCY}
+        )
+        people = {name: self._person(f"bench-{name}") for name in ("director", "admin", "team")}
+        others = sizes.engagements - 1
+        targets = [("bench-big", "BIG", sizes.big)]
+        base, extra = divmod(sizes.total - sizes.big, others)
+        targets += [
+            (f"bench-{n:02d}", f"B{n:02d}", base + (1 if n <= extra else 0))
+            for n in range(1, others + 1)
+        ]
+        started = time.perf_counter()
+        engagements = {}
+        for slug, prefix, target in targets:
+            engagement = self._engagement(agency, slug, prefix, people)
+            engagements[slug] = engagement
+            missing = target - Ticket.objects.filter(engagement=engagement).count()
+            if missing > 0:
+                tickets_bulk_generate(
+                    engagement=engagement,
+                    reporter=people["director"],
+                    count=missing,
+                    write=self._say if slug == "bench-big" else None,
+                )
+        importing = self._engagement(agency, "bench-import", "BIMP", people)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        self._say(
+            f"{Ticket.objects.count()} tickets in {Engagement.objects.count()} engagements "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
+        return people["director"], engagements["bench-big"], importing
+
+    # --- measuring ----------------------------------------------------------------------------
+
+    def _dashboard(self, sizes: Sizes, count: int, tickets: int) -> list[Measurement]:
+        """The director home and the agency view of people who hold a role on ``count``
+        engagements of ``tickets`` tickets each."""
+        self.stdout.write(f"Dashboard: {count} engagements of {tickets} tickets")
+        agency, _created = Organization.objects.get_or_create(
+            name="Bench agency", defaults={"kind": Organization.Kind.AGENCY}
+        )
+        people = {
+            name: self._person(f"bench-dash-{name}") for name in ("director", "admin", "team")
+        }
+        for n in range(1, count + 1):
+            engagement = self._engagement(agency, f"bench-dash-{n:02d}", f"D{n:02d}", people)
+            missing = tickets - Ticket.objects.filter(engagement=engagement).count()
+            if missing > 0:
+                tickets_bulk_generate(
+                    engagement=engagement, reporter=people["director"], count=missing
+                )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        results = []
+        for person, name, label in (
+            ("director", "dashboard:director-home", "Director home"),
+            ("admin", "dashboard:agency-view", "Agency view"),
+        ):
+            client = Client()
+            client.force_login(people[person])
+            results.append(
+                self._measure(
+                    client, f"{label}, {count} engagements", self._url(name, {}), "", sizes.runs
+                )
+            )
+        return results
+
+    def _rhythm(self, meetings: int, reminders: int) -> list[Measurement]:
+        self.stdout.write(f"Rhythm: {reminders} reminders over {meetings} meetings")
+        result = bench_reminders(n_meetings=meetings, reminders=reminders)
+        return [
+            Measurement(
+                f"Reminder sweep, {result.reminders} due over {result.meetings} meetings",
+                1,
+                result.seconds * 1000,
+                result.seconds * 1000,
+                result.queries,
+                f"{result.sent} sent, {result.ms_per_reminder:.2f} ms and "
+                f"{result.queries_per_reminder:.3f} queries per reminder",
+            )
+        ]
+
+    def _reviews(self, tickets: int) -> list[Measurement]:
+        self.stdout.write(f"Reviews: snapshots of {tickets} tickets")
+        result = bench_reviews(tickets=tickets)
+        return [
+            Measurement(
+                f"Review sign-off (snapshot of {result.tickets} tickets)",
+                1,
+                result.sign_off_seconds * 1000,
+                result.sign_off_seconds * 1000,
+                None,
+                f"{result.snapshot_bytes / 1_000_000:.1f} MB snapshot",
+            ),
+            Measurement(
+                "Diff of two snapshots",
+                1,
+                result.diff_seconds * 1000,
+                result.diff_seconds * 1000,
+                None,
+                f"{result.changes} changes found",
+            ),
+        ]
+
+    def _backlog(
+        self, sizes: Sizes, director: User, big: Engagement, importing: Engagement
+    ) -> list[Measurement]:
+        self.stdout.write("Measuring")
+        client = Client()
+        client.force_login(director)
+        slug = {"slug": big.slug}
+        query = "?ordering=-score&kind=feature"
+        api = self._url("api-ticket-list", slug)
+        page = self._url("backlog:ticket-list", slug)
+        results = [
+            self._measure(client, f"API ticket list, first page ({query})", api, query, sizes.runs),
+            self._deep(client, api, query, sizes),
+            self._measure(client, "Backlog page, first page", page, "", sizes.runs),
+            self._measure(
+                client,
+                "Backlog page (?kind=feature&ordering=score)",
+                page,
+                "?kind=feature&ordering=score",
+                sizes.runs,
+            ),
+        ]
+        results += self._import(sizes, director, importing)
+        return results
+
+    @staticmethod
+    def _url(name: str, kwargs: dict[str, str]) -> str | None:
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            return None
+
+    def _measure(
+        self, client: Client, name: str, url: str | None, query: str, runs: int
+    ) -> Measurement:
+        if url is None:
+            return Measurement(name, note="route does not exist yet: not measured")
+        full = url + query
+
+        def get() -> Any:
+            response = client.get(full, secure=True)
+            if getattr(response, "streaming", False):
+                b"".join(response.streaming_content)
+            return response
+
+        warm = get()
+        if warm.status_code != 200:
+            return Measurement(name, note=f"answered {warm.status_code}: not measured")
+        timings, queries = [], 0
+        for _run in range(runs):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                get()
+                timings.append((time.perf_counter() - started) * 1000)
+            queries = len(captured)
+        self._say(f"{name}: done")
+        return Measurement(name, runs, statistics.median(timings), p95(timings), queries)
+
+    def _deep(self, client: Client, api: str | None, query: str, sizes: Sizes) -> Measurement:
+        name = "API ticket list, deep page"
+        if api is None:
+            return Measurement(name, note="route does not exist yet: not measured")
+        url, page = api + query, 1
+        for _step in range(sizes.deep_pages):
+            response = client.get(url, secure=True)
+            if response.status_code != 200:
+                return Measurement(name, note=f"answered {response.status_code}: not measured")
+            following = response.json().get("next") if hasattr(response, "json") else None
+            if not following:
+                break
+            parts = urlsplit(following)
+            url, page = f"{parts.path}?{parts.query}", page + 1
+        if page == 1:
+            return Measurement(name, note="no next cursor after the first page: not measured")
+        return self._measure(client, f"{name} (page {page}, cursor)", url, "", sizes.runs)
+
+    def _import(self, sizes: Sizes, director: User, engagement: Engagement) -> list[Measurement]:
+        Ticket.objects.filter(engagement=engagement).delete()
+        buffer = io.StringIO()
+        buffer.write("Summary,Issue key,Issue Type,Status,Priority,Created,Labels,Labels\n")
+        for n in range(1, sizes.import_rows + 1):
+            kind = ("Story", "Bug", "Task", "Epic")[n % 4]
+            buffer.write(
+                f"Imported ticket {n},JIRA-{n},{kind},To Do,Medium,12/Mar/24 10:15 AM,a,b\n"
+            )
+        data = buffer.getvalue().encode()
+        results = []
+        for dry_run, label in ((True, "dry run"), (False, "import")):
+            started = time.perf_counter()
+            report = tickets_import(
+                actor=director, engagement=engagement, data=data, fmt="jira", dry_run=dry_run
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            done = report.ready if dry_run else len(report.created)
+            results.append(
+                Measurement(
+                    f"Import {sizes.import_rows} Jira rows, {label}",
+                    1,
+                    elapsed,
+                    elapsed,
+                    None,
+                    f"{done} rows, {done / (elapsed / 1000):.0f} rows/s"
+                    + (f", {len(report.errors)} errors" if report.errors else ""),
+                )
+            )
+            self._say(f"Import, {label}: done")
+        return results
+
+    def _table(self, results: list[Measurement]) -> None:
+        headers = ("measurement", "runs", "median ms", "p95 ms", "queries", "note")
+
+        def number(value: float | None) -> str:
+            return "—" if value is None else f"{value:.1f}"
+
+        rows = [
+            (
+                r.name,
+                str(r.runs) if r.runs else "—",
+                number(r.median_ms),
+                number(r.p95_ms),
+                "—" if r.queries is None else str(r.queries),
+                r.note,
+            )
+            for r in results
+        ]
+        widths = [max(len(row[i]) for row in (headers, *rows)) for i in range(len(headers))]
+        for index, row in enumerate((headers, *rows)):
+            self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+            if index == 0:
+                self.stdout.write("  ".join("-" * w for w in widths))

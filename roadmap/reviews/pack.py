@@ -1,0 +1,225 @@
+"""The preparation pack of a review, built from the backlog, the roadmap and the roles and
+stored as JSON on the review (sections in docs/roadmap.md). Its size does not change how many
+queries build it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Exists, OuterRef
+
+from backlog.models import CLOSED_STATUSES, Origin, Status, Ticket
+from backlog.scoring import annual_value_expression
+from backlog.selectors import ticket_list
+from roadmap.models import RoadmapItem, RoadmapItemStatus
+from roadmap.quarters import Quarter, is_quarter
+from roadmap.reviews.models import Review
+from roadmap.reviews.selectors import (
+    done_at_expression,
+    realisation_accuracy,
+    value_realisation_list,
+)
+from roadmap.reviews.snapshot import decimal_text, objective_rows
+from roles.models import Role, RoleAssignment
+
+TOP_UNPLANNED = 10
+CORE_ROLES = (Role.PROJECT_MANAGER, Role.CONSULTANT, Role.BUSINESS_ANALYST, Role.TESTER)
+PENDING_STATUSES = frozenset({Status.NEW, Status.TRIAGE})
+
+
+def _key(prefix: str, number: int) -> str:
+    return f"{prefix}-{number}"
+
+
+def value_delivered(review: Review) -> dict[str, Any]:
+    """Tickets done within the review's period, with their annual value and the total."""
+    prefix = review.engagement.key_prefix
+    rows = (
+        Ticket.objects.filter(engagement_id=review.engagement_id, status=Status.DONE)
+        .annotate(done_at=done_at_expression(), annual_value=annual_value_expression())
+        .filter(done_at__gte=review.period_start, done_at__lt=review.period_end)
+        .order_by("done_at", "number")
+        .values_list("number", "title", "done_at", "annual_value")
+    )
+    tickets = [
+        {
+            "key": _key(prefix, number),
+            "title": title,
+            "done_at": done_at.isoformat(),
+            "annual_value": decimal_text(value),
+        }
+        for number, title, done_at, value in rows
+    ]
+    total = sum((Decimal(t["annual_value"]) for t in tickets if t["annual_value"]), Decimal(0))
+    return {"tickets": tickets, "total": decimal_text(total)}
+
+
+def slipped(review: Review, current: Quarter) -> list[dict[str, Any]]:
+    """Roadmap items planned for a quarter before ``current`` and neither delivered nor
+    dropped."""
+    items = RoadmapItem.objects.filter(
+        engagement_id=review.engagement_id,
+        status__in=[RoadmapItemStatus.PLANNED, RoadmapItemStatus.IN_PROGRESS],
+    ).exclude(quarter="")
+    return [
+        {"id": item.pk, "title": item.title, "quarter": item.quarter, "status": item.status}
+        for item in items.order_by("quarter", "position", "pk")
+        if is_quarter(item.quarter) and Quarter.parse(item.quarter) < current
+    ]
+
+
+def initiative_fate(status: str) -> str:
+    """What became of an agency proposal: rejected, pending (not past triage) or accepted."""
+    if status == Status.REJECTED:
+        return "rejected"
+    if status in PENDING_STATUSES:
+        return "pending"
+    return "accepted"
+
+
+def initiatives(review: Review) -> dict[str, Any]:
+    """Agency initiatives proposed during the period and what became of each."""
+    prefix = review.engagement.key_prefix
+    rows = (
+        Ticket.objects.filter(
+            engagement_id=review.engagement_id,
+            origin=Origin.AGENCY_INITIATIVE,
+            created_at__gte=review.period_start,
+            created_at__lt=review.period_end,
+        )
+        .order_by("number")
+        .values_list("number", "title", "status")
+    )
+    tickets = [
+        {
+            "key": _key(prefix, number),
+            "title": title,
+            "status": status,
+            "fate": initiative_fate(status),
+        }
+        for number, title, status in rows
+    ]
+    counts = dict.fromkeys(("accepted", "rejected", "pending"), 0)
+    for ticket in tickets:
+        counts[ticket["fate"]] += 1
+    return {"tickets": tickets, "counts": counts}
+
+
+def top_unplanned(review: Review, limit: int = TOP_UNPLANNED) -> list[dict[str, Any]]:
+    """The best-ranked open tickets that no roadmap item holds, with their rank in the open
+    backlog."""
+    engagement = review.engagement
+    on_roadmap = RoadmapItem.tickets.through.objects.filter(ticket_id=OuterRef("pk"))
+    ranked = (
+        ticket_list(engagement=engagement)
+        .exclude(status__in=CLOSED_STATUSES)
+        .annotate(planned=Exists(on_roadmap))
+        .values_list("number", "title", "status", "score", "annual_value", "planned")
+    )
+    out = []
+    for rank, (number, title, status, score, value, planned) in enumerate(ranked, start=1):
+        if planned:
+            continue
+        out.append(
+            {
+                "key": _key(engagement.key_prefix, number),
+                "title": title,
+                "status": status,
+                "rank": rank,
+                "score": decimal_text(score),
+                "annual_value": decimal_text(value),
+            }
+        )
+        if len(out) == limit:
+            break
+    return out
+
+
+def role_coverage(review: Review) -> dict[str, Any]:
+    """Who holds each core agency role; people holding several; roles nobody holds; the
+    health (healthy, warning: the project manager doubles, critical: one person holds three or
+    more, risk: a role is missing)."""
+    assignments = (
+        RoleAssignment.objects.active()
+        .filter(engagement_id=review.engagement_id, role__in=CORE_ROLES, person__is_active=True)
+        .select_related("person")
+        .order_by("person__display_name", "pk")
+    )
+    holders: dict[str, list[str]] = {str(role): [] for role in CORE_ROLES}
+    by_person: dict[int, tuple[str, list[str]]] = {}
+    for assignment in assignments:
+        name = str(assignment.person)
+        holders[assignment.role].append(name)
+        by_person.setdefault(assignment.person_id, (name, []))[1].append(assignment.role)
+    doubles = [
+        {"person": name, "roles": sorted(roles, key=lambda r: CORE_ROLES.index(Role(r)))}
+        for name, roles in by_person.values()
+        if len(roles) > 1
+    ]
+    missing = [role for role, people in holders.items() if not people]
+    if missing:
+        health = "risk"
+    elif any(len(d["roles"]) >= 3 for d in doubles):
+        health = "critical"
+    elif any(Role.PROJECT_MANAGER in d["roles"] for d in doubles):
+        health = "warning"
+    else:
+        health = "healthy"
+    return {
+        "holders": [{"role": role, "people": people} for role, people in holders.items()],
+        "doubles": doubles,
+        "missing": missing,
+        "health": health,
+    }
+
+
+def realisation(review: Review) -> dict[str, Any]:
+    """Estimated against realised value of done tickets, and the accuracy per quarter."""
+    engagement = review.engagement
+    rows = value_realisation_list(engagement=engagement).filter(realised_annual_value__isnull=False)
+    return {
+        "tickets": [
+            {
+                "key": _key(engagement.key_prefix, row.ticket.number),
+                "title": row.ticket.title,
+                "estimated": decimal_text(row.estimated_annual_value),
+                "realised": decimal_text(row.realised_annual_value),
+            }
+            for row in rows
+        ],
+        "accuracy": [
+            {
+                "quarter": entry.quarter,
+                "tickets": entry.tickets,
+                "estimated": decimal_text(entry.estimated),
+                "realised": decimal_text(entry.realised),
+                "accuracy": decimal_text(entry.accuracy),
+            }
+            for entry in realisation_accuracy(engagement=engagement)
+        ],
+    }
+
+
+def pack_build(review: Review, *, now: dt.datetime) -> dict[str, Any]:
+    """The whole preparation pack of a review as of ``now``."""
+    zone = ZoneInfo(review.engagement.sync_time_zone)
+    current = Quarter.of(review.period_end.astimezone(zone).date())
+    return {
+        "built_at": now.isoformat(),
+        "currency": review.engagement.currency,
+        "period": {
+            "start": review.period_start.isoformat(),
+            "end": review.period_end.isoformat(),
+            "quarter": str(current),
+        },
+        "value_delivered": value_delivered(review),
+        "slipped": slipped(review, current),
+        "initiatives": initiatives(review),
+        "top_unplanned": top_unplanned(review),
+        "roles": role_coverage(review),
+        "objectives": objective_rows(engagement=review.engagement),
+        "realisation": realisation(review),
+    }
