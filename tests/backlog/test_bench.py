@@ -1,0 +1,66 @@
+"""The benchmark command at tiny sizes: it seeds, measures and prints its table (no timings
+are asserted)."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from backlog.models import Ticket
+from collab.models import Engagement
+from tests.factories import EngagementFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_quick_bench_seeds_measures_and_prints_a_table(tmp_path):
+    out = StringIO()
+
+    call_command("bench", "--only", "backlog", "--quick", stdout=out)
+
+    text = out.getvalue()
+    assert Ticket.objects.filter(engagement__slug="bench-big").count() == 60
+    assert Ticket.objects.exclude(engagement__slug="bench-import").count() == 150
+    assert Engagement.objects.filter(slug__startswith="bench-").count() == 4
+    assert Ticket.objects.filter(engagement__slug="bench-import").count() == 30
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("measurement"))
+    assert header.split() == ["measurement", "runs", "median", "ms", "p95", "ms", "queries", "note"]
+    for name in (
+        "API ticket list, first page",
+        "API ticket list, deep page",
+        "Backlog page, first page",
+        "Import 30 Jira rows, dry run",
+        "Import 30 Jira rows, import",
+    ):
+        assert any(line.startswith(name) for line in lines), name
+    assert "30 rows" in text
+
+
+def test_the_bench_refuses_a_database_with_other_data():
+    EngagementFactory(slug="nordfer")
+
+    with pytest.raises(CommandError, match="not the benchmark's"):
+        call_command("bench", "--quick", stdout=StringIO())
+
+    assert Ticket.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("part", "rows"),
+    [
+        ("rhythm", ["Reminder sweep, 20 due over 5 meetings"]),
+        ("reviews", ["Review sign-off (snapshot of 40 tickets)", "Diff of two snapshots"]),
+        ("dashboard", ["Director home, 2 engagements", "Agency view, 2 engagements"]),
+    ],
+)
+def test_each_part_of_the_quick_bench_prints_its_rows(part, rows):
+    out = StringIO()
+
+    call_command("bench", "--only", part, "--quick", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    for name in rows:
+        line = next((line for line in lines if line.startswith(name)), "")
+        assert line, name
+        assert "not measured" not in line

@@ -1,0 +1,53 @@
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from roles.models import Role
+from tests.factories import EngagementFactory, member
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    # A fast hasher: thousands of PBKDF2 rounds per test person add minutes and prove nothing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Throttle counters and cached values must not carry over from one test to the next.
+    cache.clear()
+    # Tests render templates without a collectstatic manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def engagement(db):
+    return EngagementFactory(name="Nordfer Industrie", slug="nordfer", key_prefix="NORD")
+
+
+@pytest.fixture
+def other_engagement(db):
+    return EngagementFactory(name="Maison Lila", slug="maison-lila", key_prefix="LILA")
+
+
+@pytest.fixture
+def admin_user(engagement):
+    return member(engagement, Role.AGENCY_ADMIN, email="admin@atelier.example")
+
+
+@pytest.fixture
+def director(engagement):
+    return member(engagement, Role.DIRECTOR, email="director@nordfer.example")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def postgresql_required():
+    """Row locks and triggers are PostgreSQL's, the production database, which the suite runs on:
+    elsewhere such a test fails loudly instead of passing by being skipped."""
+    if connection.vendor != "postgresql":
+        pytest.fail("This test needs PostgreSQL: make test points DATABASE_URL at it.")

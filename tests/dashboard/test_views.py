@@ -1,0 +1,259 @@
+"""The dashboard pages: what each person sees, who is refused, and fixed query budgets."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from backlog.models import QAVerdict
+from collab.rhythm.models import ActionItem, Meeting
+from roles.models import Role, RoleAssignment
+from tests.backlog.factories import TicketFactory
+from tests.factories import EngagementFactory, UserFactory, member
+
+pytestmark = pytest.mark.django_db
+
+PM, CONSULTANT, BA, TESTER = (
+    Role.PROJECT_MANAGER,
+    Role.CONSULTANT,
+    Role.BUSINESS_ANALYST,
+    Role.TESTER,
+)
+
+
+def assign(engagement, person, *roles, allocation=25):
+    for role in roles:
+        RoleAssignment.objects.create(
+            engagement=engagement, person=person, role=role, allocation_percent=allocation
+        )
+
+
+def populate(engagement, *, pm=None):
+    """A team where the project manager is also the tester, and some of everything."""
+    pm = pm or UserFactory(display_name=f"PM of {engagement.name}")
+    assign(engagement, pm, PM, TESTER)
+    assign(engagement, UserFactory(), CONSULTANT)
+    assign(engagement, UserFactory(), BA)
+    reporter = UserFactory()
+    now = dt.datetime.now(dt.UTC)
+    for kind, origin, status, found_by in (
+        ("feature", "agency_initiative", "analysis", ""),
+        ("bug", "client_request", "done", "client"),
+        ("bug", "client_request", "new", "agency_qa"),
+    ):
+        ticket = TicketFactory(
+            engagement=engagement,
+            kind=kind,
+            origin=origin,
+            status=status,
+            found_by=found_by,
+            reporter=reporter,
+            annual_revenue_gain=Decimal("1000"),
+        )
+    QAVerdict.objects.create(engagement=engagement, ticket=ticket, tester=pm, passed=True)
+    Meeting.objects.create(
+        engagement=engagement,
+        kind=Meeting.Kind.WEEKLY_SYNC,
+        starts_at=now + dt.timedelta(days=2),
+        ends_at=now + dt.timedelta(days=2, hours=1),
+    )
+    ActionItem.objects.create(
+        engagement=engagement, title="Call", owner=pm, due_date=dt.date(2020, 1, 1)
+    )
+    return pm
+
+
+def test_home_sends_people_to_the_dashboard(client, director):
+    client.force_login(director)
+    assert client.get(reverse("collab:home")).url == reverse("dashboard:director-home")
+
+
+def test_director_sees_the_warning_that_the_pm_is_also_the_tester(client, engagement, director):
+    populate(engagement, pm=UserFactory(display_name="Julien Moreau"))
+    client.force_login(director)
+
+    response = client.get(reverse("dashboard:director-home"))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Nordfer Industrie" in content
+    assert "health--warning" in content
+    assert "Warning" in content
+    assert "Julien Moreau holds several roles: Project manager, Tester." in content
+    assert reverse("roles:team", args=["nordfer"]) in content
+    assert reverse("dashboard:engagement-overview", args=["nordfer"]) in content
+    assert "1 open" in content and "1 overdue" in content
+    assert "50 %" in content  # one bug of two found by the client
+    assert 'href="/engagements/nordfer/backlog/?kind=bug"' in content
+    # Not the agency's view: a director holds no agency role.
+    assert reverse("dashboard:agency-view") not in content
+
+
+def test_a_director_sees_only_the_cards_of_their_engagements(
+    client, engagement, other_engagement, director
+):
+    populate(other_engagement)
+    client.force_login(director)
+
+    content = client.get(reverse("dashboard:director-home")).content.decode()
+
+    assert "Nordfer Industrie" in content
+    assert "Maison Lila" not in content
+    assert "maison-lila" not in content
+
+
+def test_the_director_home_asks_anonymous_visitors_to_log_in(client):
+    response = client.get(reverse("dashboard:director-home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+DIRECTOR_HOME_QUERIES = 18
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_director_home_query_count_does_not_grow_with_engagements(
+    client, django_assert_num_queries, count
+):
+    director = UserFactory()
+    for _ in range(count):
+        engagement = EngagementFactory()
+        populate(engagement)
+        assign(engagement, director, Role.DIRECTOR)
+    client.force_login(director)
+
+    with django_assert_num_queries(DIRECTOR_HOME_QUERIES):
+        response = client.get(reverse("dashboard:director-home"))
+
+    assert response.content.decode().count('class="health-card ') == count
+
+
+def test_the_overview_shows_indicators_and_charts_with_text_alternatives(
+    client, engagement, director
+):
+    populate(engagement)
+    client.force_login(director)
+
+    response = client.get(reverse("dashboard:engagement-overview", args=["nordfer"]))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Health of Nordfer Industrie" in content
+    assert content.count('<svg class="bar-chart"') == 3
+    assert content.count("<figcaption>") == 3
+    assert content.count('class="chart__figures visually-hidden"') == 3
+    for title in (
+        "Value delivered per quarter",
+        "Proactivity: agency initiatives per quarter",
+        "Defects by who found them",
+    ):
+        assert f"<caption>{title}</caption>" in content
+    assert "<style" not in content and " style=" not in content and "<script>" not in content
+    assert 'aria-current="page">Health</a>' in content
+
+
+def test_a_member_of_another_engagement_gets_404_on_the_overview(
+    client, engagement, other_engagement
+):
+    stranger = member(other_engagement, Role.PROJECT_MANAGER)
+    client.force_login(stranger)
+
+    response = client.get(reverse("dashboard:engagement-overview", args=["nordfer"]))
+
+    assert response.status_code == 404
+    assert "Nordfer" not in response.content.decode()
+
+
+def test_client_people_get_403_on_the_agency_view(client, director):
+    client.force_login(director)
+
+    response = client.get(reverse("dashboard:agency-view"))
+
+    assert response.status_code == 403
+
+
+def test_the_agency_view_shows_roles_overloads_risks_and_proactivity(
+    client, engagement, other_engagement
+):
+    julien = UserFactory(display_name="Julien Moreau")
+    assign(engagement, julien, PM, TESTER, allocation=50)
+    assign(other_engagement, julien, PM, allocation=40)
+    sam = UserFactory(display_name="Sam Carter")
+    assign(engagement, sam, CONSULTANT, allocation=50)
+    assign(other_engagement, sam, CONSULTANT, BA, TESTER, allocation=10)
+    TicketFactory(engagement=engagement, origin="agency_initiative", status="ready")
+    TicketFactory(engagement=engagement, origin="agency_initiative", status="rejected")
+    client.force_login(julien)
+
+    response = client.get(reverse("dashboard:agency-view"))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'Project manager, Tester <span class="muted">(100 %)</span>' in content
+    assert "140 % (overloaded)" in content
+    assert 'class="is-overloaded"' in content
+    assert "Sam Carter holds several roles: E-commerce consultant, Business analyst, Tester." in (
+        content
+    )
+    assert "No business analyst: the client is analysing for the agency." in content
+    assert "Julien Moreau holds several roles: Project manager, Tester." in content
+    assert "50 %" in content  # one of two initiatives accepted
+
+
+def test_the_agency_view_filters_by_project_manager(client, engagement, other_engagement):
+    viewer = UserFactory(display_name="Agency admin")
+    assign(engagement, viewer, Role.AGENCY_ADMIN)
+    assign(other_engagement, viewer, Role.AGENCY_ADMIN)
+    julien = UserFactory(display_name="Julien Moreau")
+    assign(engagement, julien, PM)
+    ines = UserFactory(display_name="Ines Roy")
+    assign(other_engagement, ines, PM)
+    client.force_login(viewer)
+
+    everything = client.get(reverse("dashboard:agency-view")).content.decode()
+    filtered = client.get(reverse("dashboard:agency-view"), {"pm": julien.pk}).content.decode()
+    nonsense = client.get(reverse("dashboard:agency-view"), {"pm": "x"})
+
+    nordfer_team, lila_team = (reverse("roles:team", args=[s]) for s in ("nordfer", "maison-lila"))
+    assert nordfer_team in everything and lila_team in everything
+    assert nordfer_team in filtered and lila_team not in filtered
+    assert "Engagements managed by Julien Moreau." in filtered
+    assert f'<option value="{julien.pk}" selected>' in filtered
+    assert nonsense.status_code == 200
+    assert lila_team in nonsense.content.decode()
+
+
+def test_the_agency_view_covers_only_engagements_the_person_works_on(
+    client, engagement, other_engagement
+):
+    populate(other_engagement)
+    viewer = member(engagement, Role.DEVELOPER)
+    client.force_login(viewer)
+
+    content = client.get(reverse("dashboard:agency-view")).content.decode()
+
+    assert "Nordfer Industrie" in content
+    assert "Maison Lila" not in content
+
+
+AGENCY_VIEW_QUERIES = 12
+
+
+@pytest.mark.parametrize("people", [2, 20])
+def test_agency_view_query_count_does_not_grow_with_people(
+    client, django_assert_num_queries, people
+):
+    viewer = UserFactory()
+    engagements = [EngagementFactory() for _ in range(3)]
+    for engagement in engagements:
+        assign(engagement, viewer, Role.AGENCY_ADMIN)
+    for index in range(people - 1):
+        person = UserFactory()
+        assign(engagements[index % 3], person, [PM, CONSULTANT, BA, TESTER][index % 4])
+    client.force_login(viewer)
+
+    with django_assert_num_queries(AGENCY_VIEW_QUERIES):
+        response = client.get(reverse("dashboard:agency-view"))
+
+    assert response.content.decode().count('<th scope="row">') >= people

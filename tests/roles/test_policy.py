@@ -1,0 +1,158 @@
+"""The permission matrix, role by role and action by action, and who sees which engagement."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+
+from collab.models import ApiToken
+from collab.services import api_token_create, api_token_revoke
+from roles import policy
+from roles.models import Role
+from roles.policy import Action
+from tests.factories import EngagementFactory, RoleAssignmentFactory, UserFactory, member
+
+# Written out independently of roles.policy.ROLE_ACTIONS, so that a change to the matrix must be
+# made twice on purpose. Columns: view, file, value, approve, sign off, QA, team, tokens.
+EXPECTED = {
+    Role.PROJECT_MANAGER: "YYYNNNNN",
+    Role.CONSULTANT: "YYYNNNNN",
+    Role.BUSINESS_ANALYST: "YYYNNNNN",
+    Role.TESTER: "YYNNNYNN",
+    Role.DEVELOPER: "YYNNNNNN",
+    Role.AGENCY_ADMIN: "YYYNNNYY",
+    Role.DIRECTOR: "YYYYYNNN",
+    Role.STAKEHOLDER: "YYNNNNNN",
+}
+ACTIONS = [
+    Action.VIEW,
+    Action.FILE_TICKETS,
+    Action.EDIT_VALUE,
+    Action.APPROVE_PRIORITIES,
+    Action.SIGN_OFF_REVIEWS,
+    Action.RECORD_QA,
+    Action.MANAGE_TEAM,
+    Action.MANAGE_API_TOKENS,
+]
+CASES = [
+    (role, action, flags[i] == "Y")
+    for role, flags in EXPECTED.items()
+    for i, action in enumerate(ACTIONS)
+]
+
+
+def test_matrix_covers_every_role_and_action():
+    assert set(EXPECTED) == set(Role)
+    assert set(ACTIONS) == set(Action)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "action", "allowed"), CASES, ids=lambda v: str(v))
+def test_role_grants_exactly_its_actions(engagement, role, action, allowed):
+    person = member(engagement, role)
+
+    assert policy.can(person, action, engagement) is allowed
+    if allowed:
+        policy.require(person, action, engagement)
+    else:
+        with pytest.raises(PermissionDenied):
+            policy.require(person, action, engagement)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ACTIONS)
+def test_roles_on_another_engagement_grant_nothing_here(engagement, other_engagement, action):
+    outsider = member(other_engagement, Role.AGENCY_ADMIN)
+
+    assert policy.can(outsider, action, engagement) is False
+
+
+@pytest.mark.django_db
+def test_a_person_with_two_roles_has_the_union(engagement):
+    person = member(engagement, Role.TESTER)
+    RoleAssignmentFactory(engagement=engagement, person=person, role=Role.PROJECT_MANAGER)
+
+    assert policy.can(person, Action.RECORD_QA, engagement)
+    assert policy.can(person, Action.EDIT_VALUE, engagement)
+    assert not policy.can(person, Action.MANAGE_TEAM, engagement)
+
+
+@pytest.mark.django_db
+def test_visible_engagements_are_those_with_a_role_in_force(engagement, other_engagement):
+    today = timezone.localdate()
+    person = UserFactory()
+    RoleAssignmentFactory(engagement=engagement, person=person)
+    ended = EngagementFactory()
+    RoleAssignmentFactory(
+        engagement=ended,
+        person=person,
+        start_date=today - datetime.timedelta(days=30),
+        end_date=today - datetime.timedelta(days=1),
+    )
+    future = EngagementFactory()
+    RoleAssignmentFactory(
+        engagement=future, person=person, start_date=today + datetime.timedelta(days=1)
+    )
+
+    assert list(policy.engagements_visible_to(person)) == [engagement]
+
+
+@pytest.mark.django_db
+def test_engagement_for_answers_404_for_missing_and_foreign_alike(engagement, other_engagement):
+    person = member(other_engagement)
+
+    with pytest.raises(Http404) as foreign:
+        policy.engagement_for(person, slug=engagement.slug)
+    with pytest.raises(Http404) as missing:
+        policy.engagement_for(person, slug="no-such-engagement")
+    assert str(foreign.value) == str(missing.value)
+    assert policy.engagement_for(person, slug=other_engagement.slug) == other_engagement
+
+
+@pytest.mark.django_db
+def test_an_inactive_person_sees_nothing(engagement):
+    person = member(engagement, Role.DIRECTOR)
+    person.is_active = False
+
+    assert list(policy.engagements_visible_to(person)) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("scope", "allowed"),
+    [
+        (ApiToken.Scope.READ, {Action.VIEW}),
+        (
+            ApiToken.Scope.WRITE,
+            {Action.VIEW, Action.FILE_TICKETS, Action.EDIT_VALUE, Action.RECORD_QA},
+        ),
+    ],
+)
+def test_token_scope_grants_its_actions_on_its_engagement_only(
+    engagement, other_engagement, scope, allowed
+):
+    token = api_token_create(engagement=engagement, name="CI", scope=scope, created_by=None).token
+
+    assert {a for a in Action if policy.can(token, a, engagement)} == allowed
+    assert not any(policy.can(token, a, other_engagement) for a in Action)
+    assert list(policy.engagements_visible_to(token)) == [engagement]
+
+
+@pytest.mark.django_db
+def test_a_revoked_token_sees_nothing(engagement):
+    token = api_token_create(
+        engagement=engagement, name="CI", scope=ApiToken.Scope.WRITE, created_by=None
+    ).token
+    api_token_revoke(token=token)
+
+    assert list(policy.engagements_visible_to(token)) == []
+    assert not policy.can(token, Action.VIEW, engagement)
+
+
+@pytest.mark.django_db
+def test_only_agency_admins_may_open_engagements(engagement):
+    assert policy.can_create_engagements(member(engagement, Role.AGENCY_ADMIN))
+    assert not policy.can_create_engagements(member(engagement, Role.PROJECT_MANAGER))
+    assert not policy.can_create_engagements(member(engagement, Role.DIRECTOR))
