@@ -1,5 +1,8 @@
 # Tandem: `make run` starts the app on the embedded default; `make test` runs every check.
 SHELL := /bin/bash
+# A caller's exported shell options (SHELLOPTS=monitor) would give every command of a recipe its
+# own process group, and Ctrl-C or a stop of `make run` would then miss the web server and worker.
+unexport SHELLOPTS BASHOPTS
 PYENV_PY := $(HOME)/.pyenv/versions/3.12.1/bin/python3.12
 PYTHON ?= $(shell command -v $(PYENV_PY) >/dev/null 2>&1 && echo $(PYENV_PY) || command -v python3.12 || echo python3)
 VENV := .venv
@@ -106,7 +109,7 @@ test: install lint services check-migrations check-deploy browser-deps
 
 # `make run`: web, worker and scheduler in the foreground; Ctrl-C (or SIGTERM) stops all three.
 define RUN_SCRIPT
-set -uo pipefail
+set -uo pipefail +m
 pids=()
 stop() {
     trap - INT TERM EXIT
