@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -24,26 +25,41 @@ ORDERINGS = {
     "-updated": ("-updated_at", "-number"),
 }
 
+ANY = _("Any")
+# The query values the API documents (?needs_alignment=true), with words a person reads.
+YES_NO_ANY = [("", ANY), ("true", _("Yes")), ("false", _("No"))]
+
 
 class TicketFilter(django_filters.FilterSet):
     """Filters of the backlog; sprint, assignee and label choices are the engagement's own."""
 
     status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Status.choices)
     kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=Kind.choices)
-    origin = django_filters.ChoiceFilter(label=_("Origin"), choices=Origin.choices)
-    sprint = django_filters.ModelChoiceFilter(label=_("Sprint"), queryset=Sprint.objects.none())
-    assignee = django_filters.ModelChoiceFilter(label=_("Assignee"), queryset=User.objects.none())
+    origin = django_filters.ChoiceFilter(label=_("Origin"), choices=Origin.choices, empty_label=ANY)
+    sprint = django_filters.ModelChoiceFilter(
+        label=_("Sprint"), queryset=Sprint.objects.none(), empty_label=ANY
+    )
+    assignee = django_filters.ModelChoiceFilter(
+        label=_("Assignee"), queryset=User.objects.none(), empty_label=ANY
+    )
     label = django_filters.ModelChoiceFilter(
-        label=_("Label"), field_name="labels", queryset=Label.objects.none()
+        label=_("Label"), field_name="labels", queryset=Label.objects.none(), empty_label=ANY
     )
     objective = django_filters.NumberFilter(label=_("Objective"), method="filter_objective")
-    quadrant = django_filters.ChoiceFilter(label=_("Quadrant"), choices=Quadrant.choices)
-    needs_alignment = django_filters.BooleanFilter(label=_("Needs alignment"))
-    unrouted = django_filters.BooleanFilter(label=_("Unrouted"))
+    quadrant = django_filters.ChoiceFilter(
+        label=_("Quadrant"), choices=Quadrant.choices, empty_label=ANY
+    )
+    needs_alignment = django_filters.BooleanFilter(
+        label=_("Needs alignment"), widget=forms.Select(choices=YES_NO_ANY)
+    )
+    unrouted = django_filters.BooleanFilter(
+        label=_("Unrouted"), widget=forms.Select(choices=YES_NO_ANY)
+    )
     q = django_filters.CharFilter(label=_("Search"), method="filter_text")
     ordering = django_filters.ChoiceFilter(
         label=_("Sort by"),
         method="filter_ordering",
+        empty_label=_("Pinned, then score"),
         choices=[
             ("score", _("Score, highest first")),
             ("-score", _("Score, lowest first")),

@@ -73,6 +73,29 @@ def test_the_list_is_filtered_and_answers_htmx_with_the_results_only(client, eng
     assert "New banner" not in content
 
 
+def test_the_alignment_filter_reads_yes_no_any_and_flags_the_title(client, engagement, director):
+    disputed = TicketFactory(
+        engagement=engagement, title="Loyalty points", needs_alignment=True, origin="client_request"
+    )
+    TicketFactory(engagement=engagement, title="Size guide", origin="agency_initiative")
+    client.force_login(director)
+
+    everything = client.get(list_url(engagement))
+    filtered = client.get(list_url(engagement), {"needs_alignment": "true"})
+
+    page = everything.content.decode()
+    assert '<option value="" selected>Any</option>' in page
+    assert '<option value="true">Yes</option>' in page
+    assert "Unknown" not in page
+    assert "---------" not in page
+    # The origin sits under the kind and the flag under the title: no column of its own.
+    assert 'Feature<span class="cell-note muted">Agency initiative</span>' in page
+    assert '<th scope="col">Needs alignment</th>' not in page
+    assert '<span class="cell-note"><span class="flag">Needs alignment</span></span>' in page
+    assert [row.ticket.key for row in filtered.context["rows"]] == [disputed.key]
+    assert '<option value="true" selected>Yes</option>' in filtered.content.decode()
+
+
 def test_an_invalid_filter_shows_its_error_and_no_ticket(client, engagement, director):
     TicketFactory(engagement=engagement, title="Anything")
     client.force_login(director)
