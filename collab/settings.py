@@ -152,6 +152,8 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates without the American month-first ambiguity (collab/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["collab.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

@@ -228,8 +228,8 @@ def test_overview_shows_rates_cadence_and_team(client, engagement, director):
     assert "€750.00" in content
     assert "Shopify Plus" in content
     assert "Grow B2B reorders online." in content
-    assert "Every Tuesday at 10 a.m. (Europe/Paris), 45 minutes" in content
-    assert "Every Tuesday at 4 a.m. (America/New_York)" in content
+    assert "Every Tuesday at 10:00 (Europe/Paris), 45 minutes" in content
+    assert "Every Tuesday at 04:00 (America/New_York)" in content
     assert "Quarterly" in content
     team = {holders.role: holders.people for holders in response.context["team"]}
     assert team["E-commerce consultant"] == [consultant.display_name]
@@ -264,7 +264,7 @@ def test_sync_can_fall_on_another_weekday_for_the_viewer(client, engagement, dir
 
     content = client.get(reverse("collab:engagement-detail", args=[engagement.slug])).content
 
-    assert "Every Sunday at 11:30 p.m. (America/Los_Angeles)" in content.decode()
+    assert "Every Sunday at 23:30 (America/Los_Angeles)" in content.decode()
 
 
 # --- Tenancy and permissions --------------------------------------------------------------

@@ -48,8 +48,8 @@ def test_team_page_lists_person_role_allocation_and_dates(client, engagement, di
     assert "lea@atelier.example" in content
     assert "<td>Tester</td>" in content
     assert '<td class="number">40 %</td>' in content
-    assert "<td>02/01/2026</td>" in content
-    assert "<td>12/31/2026</td>" in content
+    assert "<td>1 Feb 2026</td>" in content
+    assert "<td>31 Dec 2026</td>" in content
     # Agency roles first, in the order of a team (tester before the client's director).
     assert [(a.person.email, a.role) for a in response.context["assignments"]] == [
         ("lea@atelier.example", Role.TESTER),
@@ -394,7 +394,7 @@ def test_token_list_shows_scope_created_last_used_and_revoked(client, engagement
 
     assert "<td>Read</td>" in content
     assert f"<code>{issued.token.prefix}</code>" in content
-    assert "03/02/2026 10 a.m." in content  # in the admin's zone, Europe/Paris
+    assert "2 Mar 2026, 10:00" in content  # in the admin's zone, Europe/Paris
     assert issued.raw_key not in content
     assert issued.token.key_hash not in content
 
