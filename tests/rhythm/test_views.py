@@ -186,6 +186,18 @@ def test_agenda_items_are_added_edited_and_deleted_with_htmx(client, engagement,
     assert not AgendaItem.objects.filter(meeting=meeting).exists()
 
 
+def test_an_agenda_item_about_a_ticket_links_to_the_ticket(client, engagement, team, meeting):
+    agenda_item_add(meeting=meeting, title="NORD-7 Express checkout", ticket_key="NORD-7")
+    agenda_item_add(meeting=meeting, title="Holiday planning")
+    client.force_login(team["director"])
+
+    content = client.get(_url("rhythm:meeting-detail", meeting)).content.decode()
+
+    ticket_url = reverse("backlog:ticket-detail", args=[engagement.slug, "NORD-7"])
+    assert f'<a href="{ticket_url}">NORD-7 Express checkout</a>' in content
+    assert '<span class="agenda-item__title">Holiday planning</span>' in content
+
+
 def test_a_stakeholder_may_read_but_not_edit_the_agenda(client, engagement, team, meeting):
     stakeholder = member(engagement, Role.STAKEHOLDER)
     client.force_login(stakeholder)
