@@ -188,6 +188,12 @@ def test_the_diff_of_the_last_two_snapshots(api_client, client, engagement, team
         reverse("reviews:diff-print", args=["nordfer", second.review_id]), secure=True
     )
     assert page.status_code == printable.status_code == 200
+    content = page.content.decode()
+    # Money in the engagement's currency; a section without change says so.
+    assert '<p class="diff-total">€10,000.00</p>' in content
+    assert "No roadmap item was added, removed, moved or changed status." in content
+    assert "The objectives are the same." in content
+    assert "No ticket was added or removed" not in content
     assert "engagement-nav" not in printable.content.decode()
     assert ticket.key in printable.content.decode()
 
