@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -37,6 +37,9 @@ def _principal(request: Request) -> tuple[str, int]:
     user = request.user
     if isinstance(user, ApiToken):
         return IdempotencyRecord.PrincipalKind.TOKEN, user.pk
+    if not user.is_authenticated:
+        # Every creation is behind authentication; an anonymous caller has no keys of its own.
+        raise NotAuthenticated
     return IdempotencyRecord.PrincipalKind.PERSON, user.pk
 
 
@@ -125,7 +128,7 @@ def idempotent_create(request: Request, create: Callable[[], Response]) -> Respo
                     principal_kind=kind,
                     principal_id=principal_id,
                     key=key,
-                    method=request.method,
+                    method=request.method or "",
                     path=request.path[:500],
                     fingerprint=fingerprint,
                     response_status=0,

@@ -7,8 +7,10 @@ of Redis must not turn every API call into a 500.
 import logging
 
 from redis.exceptions import RedisError
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
 
 from collab.models import ApiToken
 
@@ -23,9 +25,11 @@ class PrincipalRateThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         # Read at request time rather than at import (DRF's default), so that a changed
         # setting applies without a restart and tests can override it.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        # A rate is a string such as "100/min" (the stubs type the values as numbers).
+        return None if rate is None else str(rate)
 
-    def get_cache_key(self, request, view):
+    def get_cache_key(self, request: Request, view: APIView) -> str:
         user = request.user
         if isinstance(user, ApiToken):
             ident = f"token:{user.pk}"
@@ -35,7 +39,7 @@ class PrincipalRateThrottle(SimpleRateThrottle):
             ident = f"ip:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
-    def allow_request(self, request, view):
+    def allow_request(self, request: Request, view: APIView) -> bool:
         try:
             return super().allow_request(request, view)
         except (RedisError, OSError) as error:
