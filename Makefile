@@ -47,6 +47,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/djlint templates --lint
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && echo "mypy" && \
 	$(RUN_ENV) TANDEM_RUN_DIR=$$tmp $(BIN)/mypy
 

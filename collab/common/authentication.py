@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
-from rest_framework.request import Request
 
 from collab.services import api_token_authenticate
 
 if TYPE_CHECKING:
     from drf_spectacular.openapi import AutoSchema
+    from rest_framework.request import Request
 
     from collab.models import ApiToken
 

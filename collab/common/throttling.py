@@ -4,15 +4,21 @@ When the cache cannot be reached the request is let through with a logged warnin
 of Redis must not turn every API call into a 500.
 """
 
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
-from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import APIView
 
 from collab.models import ApiToken
+
+if TYPE_CHECKING:
+    # DRF loads this module from its settings while rest_framework.views is still importing.
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
 
