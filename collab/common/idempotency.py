@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,10 +24,10 @@ from rest_framework.response import Response
 
 from collab.common.problems import problem_response
 from collab.models import ApiToken, IdempotencyRecord
+from collab.services import IDEMPOTENCY_RETENTION as RETENTION
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-RETENTION = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 KEPT_HEADERS = ("Location", "ETag")
 
@@ -149,11 +148,3 @@ def idempotent_create(request: Request, create: Callable[[], Response]) -> Respo
     if record is None:
         raise IntegrityError("Idempotency record vanished after a conflict.")
     return _replay(request, record, fingerprint)
-
-
-def idempotency_records_purge(*, older_than: timedelta = RETENTION) -> int:
-    """Delete the records older than the retention period; returns how many were deleted."""
-    deleted, _by_model = IdempotencyRecord.objects.filter(
-        created_at__lt=timezone.now() - older_than
-    ).delete()
-    return deleted
