@@ -44,10 +44,15 @@ messages: install
 	$(RUN_ENV) $(BIN)/python manage.py makemessages -l fr --no-location --no-obsolete \
 		-i ".venv/*" -i "tests/*" -i "node_modules/*" -i ".run/*"
 
+# mypy loads the settings (django-stubs): on the embedded default with a throw-away run
+# folder, like check-migrations, so it needs no database server.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/djlint templates --lint
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && echo "mypy" && \
+	$(RUN_ENV) TANDEM_RUN_DIR=$$tmp $(BIN)/mypy
 
 # PostgreSQL and Redis must answer before pytest starts; say how to start them when they don't.
 define SERVICES_CHECK

@@ -69,11 +69,14 @@ def backlog_medians(*, engagement: Engagement) -> Medians:
         )
         return Medians(annual_value=result["value"], effort_days=result["effort"])
     rows = list(tickets.values_list("annual_value", "effort_days"))
-    if not rows:
+    # Both are non-null here (filtered above); the checks narrow the types.
+    values = [value for value, _ in rows if value is not None]
+    efforts = [effort for _, effort in rows if effort is not None]
+    if not values or not efforts:
         return Medians(annual_value=None, effort_days=None)
     return Medians(
-        annual_value=Decimal(statistics.median_low(row[0] for row in rows)),
-        effort_days=Decimal(statistics.median_low(row[1] for row in rows)),
+        annual_value=Decimal(statistics.median_low(values)),
+        effort_days=Decimal(statistics.median_low(efforts)),
     )
 
 
@@ -90,7 +93,7 @@ def ticket_list(
 
     settings = settings or scoring_settings_get(engagement=engagement)
     medians = medians or backlog_medians(engagement=engagement)
-    queryset = annotate_score(
+    queryset: QuerySet[Ticket] = annotate_score(
         Ticket.objects.filter(engagement=engagement).select_related(
             "engagement", "assignee", "reporter", "sprint"
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collab.models import ApiToken, Engagement, Organization, User
+from collab.models import ApiToken, Engagement, IdempotencyRecord, Organization, User
 from collab.rhythm.scheduling import engagement_cadence_changed
 
 ENGAGEMENT_EDITABLE_FIELDS = (
@@ -36,6 +37,8 @@ CADENCE_FIELDS = frozenset(
     {"sync_weekday", "sync_time", "sync_time_zone", "sync_duration_minutes", "review_cadence"}
 )
 TOKEN_PREFIX_LENGTH = 8
+# How long the first answer to an Idempotency-Key is replayed (collab.common.idempotency).
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
 
 
 def _apply(instance: Any, fields: tuple[str, ...], data: dict[str, Any]) -> list[str]:
@@ -154,3 +157,12 @@ def api_token_authenticate(*, raw_key: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+def idempotency_records_purge(*, older_than: timedelta = IDEMPOTENCY_RETENTION) -> int:
+    """Delete the Idempotency-Key answers older than the retention period; returns how many
+    were deleted."""
+    deleted, _by_model = IdempotencyRecord.objects.filter(
+        created_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted

@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from collab.common.idempotency import idempotency_records_purge
 from collab.rhythm import tasks as rhythm_tasks  # noqa: F401  (registers the rhythm's tasks)
+from collab.services import idempotency_records_purge
 
 
 @shared_task(name="collab.tasks.ping_task")

@@ -214,7 +214,7 @@ def _labels_resolve(
             )
     result = []
     for items in chosen:
-        labels = {}
+        labels: dict[int, Label] = {}
         for item in items:
             label = found[item] if isinstance(item, str) else item
             labels.setdefault(label.pk, label)
@@ -280,7 +280,7 @@ class _FilingFacts:
             else set(),
             routing=_routing(
                 engagement=engagement,
-                kinds=[row.get("kind") for row in rows if isinstance(row.get("kind"), str)],
+                kinds=[kind for row in rows if isinstance(kind := row.get("kind"), str)],
             ),
         )
 
@@ -445,7 +445,12 @@ def _apply(
     for name, raw in data.items():
         field = Ticket._meta.get_field(name)
         try:
-            value = raw if field.is_relation else field.to_python(raw)
+            # Only concrete fields convert (a reverse relation is a relation as well).
+            value = (
+                raw
+                if field.is_relation or not isinstance(field, models.Field)
+                else field.to_python(raw)
+            )
         except ValidationError as error:
             raise ValidationError({name: error.messages}) from None
         before = getattr(ticket, name)

@@ -13,22 +13,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from collab.common.problems import problem_response
 from collab.models import ApiToken, IdempotencyRecord
+from collab.services import IDEMPOTENCY_RETENTION as RETENTION
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-RETENTION = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 KEPT_HEADERS = ("Location", "ETag")
 
@@ -37,6 +36,9 @@ def _principal(request: Request) -> tuple[str, int]:
     user = request.user
     if isinstance(user, ApiToken):
         return IdempotencyRecord.PrincipalKind.TOKEN, user.pk
+    if not user.is_authenticated:
+        # Every creation is behind authentication; an anonymous caller has no keys of its own.
+        raise NotAuthenticated
     return IdempotencyRecord.PrincipalKind.PERSON, user.pk
 
 
@@ -125,7 +127,7 @@ def idempotent_create(request: Request, create: Callable[[], Response]) -> Respo
                     principal_kind=kind,
                     principal_id=principal_id,
                     key=key,
-                    method=request.method,
+                    method=request.method or "",
                     path=request.path[:500],
                     fingerprint=fingerprint,
                     response_status=0,
@@ -146,11 +148,3 @@ def idempotent_create(request: Request, create: Callable[[], Response]) -> Respo
     if record is None:
         raise IntegrityError("Idempotency record vanished after a conflict.")
     return _replay(request, record, fingerprint)
-
-
-def idempotency_records_purge(*, older_than: timedelta = RETENTION) -> int:
-    """Delete the records older than the retention period; returns how many were deleted."""
-    deleted, _by_model = IdempotencyRecord.objects.filter(
-        created_at__lt=timezone.now() - older_than
-    ).delete()
-    return deleted

@@ -65,9 +65,9 @@ def problem_response(
     title: str,
     detail: str,
     type_: str,
-    errors: dict | None = None,
+    errors: dict[str, list[str]] | None = None,
     instance: str = "",
-    headers: dict | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """A problem document as a DRF response."""
     body: dict[str, Any] = {
@@ -100,7 +100,7 @@ def _describe(exc: Exception, title: str) -> tuple[str, str]:
     return title, "error"
 
 
-def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's exception handler, answering every error as a problem document."""
     if isinstance(exc, DjangoValidationError):
         exc = django_validation_error_to_drf(exc)

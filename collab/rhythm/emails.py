@@ -70,9 +70,10 @@ def build_message(
     ics: bytes | None = None,
     method: str = "REQUEST",
 ) -> EmailMultiAlternatives:
-    """Render ``rhythm/email/<template>.txt`` and ``.html`` in the person's language and zone."""
+    """Render ``rhythm/email/<template>.txt`` and ``.html`` in the person's language and zone;
+    the subject is also the HTML part's title."""
     with translation.override(person.language), timezone.override(ZoneInfo(person.time_zone)):
-        context = {**context, "person": person, "time_zone": person.time_zone}
+        context = {**context, "person": person, "time_zone": person.time_zone, "subject": subject}
         text = render_to_string(f"rhythm/email/{template}.txt", context)
         html = render_to_string(f"rhythm/email/{template}.html", context)
     message = EmailMultiAlternatives(

@@ -190,24 +190,23 @@ def realisation_accuracy(*, engagement: Engagement) -> list[QuarterAccuracy]:
     """Per quarter of the done date (in the engagement's zone), over recorded realisations:
     Σ realised / Σ estimated, rounded to 2 places; oldest quarter first (one query)."""
     zone = ZoneInfo(engagement.sync_time_zone)
-    totals: dict[Quarter, list] = {}
+    totals: dict[Quarter, tuple[int, Decimal, Decimal]] = {}
     rows = ValueRealisation.objects.filter(
         engagement=engagement, realised_annual_value__isnull=False
     ).values_list("done_at", "estimated_annual_value", "realised_annual_value")
     for done_at, estimated, realised in rows:
-        entry = totals.setdefault(Quarter.of(done_at.astimezone(zone).date()), [0, 0, 0])
-        entry[0] += 1
-        entry[1] += estimated
-        entry[2] += realised
+        if realised is None:  # excluded by the query; the check narrows the type
+            continue
+        quarter = Quarter.of(done_at.astimezone(zone).date())
+        count, estimated_sum, realised_sum = totals.get(quarter, (0, Decimal(0), Decimal(0)))
+        totals[quarter] = (count + 1, estimated_sum + estimated, realised_sum + realised)
     return [
         QuarterAccuracy(
             quarter=str(quarter),
             tickets=count,
-            estimated=Decimal(estimated),
-            realised=Decimal(realised),
-            accuracy=(Decimal(realised) / Decimal(estimated)).quantize(Decimal("0.01"))
-            if estimated
-            else None,
+            estimated=estimated,
+            realised=realised,
+            accuracy=(realised / estimated).quantize(Decimal("0.01")) if estimated else None,
         )
         for quarter, (count, estimated, realised) in sorted(totals.items())
     ]

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
@@ -246,6 +247,20 @@ def _notify(
     )
 
 
+def _realisation_request_title(*, key: str, weeks: int) -> str:
+    return _("%(key)s was done %(weeks)s weeks ago: what value did it bring?") % {
+        "key": key,
+        "weeks": weeks,
+    }
+
+
+def _overdue_review_title(*, day: dt.datetime, name: str) -> str:
+    return _("The roadmap review of %(date)s (%(engagement)s) is not signed off yet.") % {
+        "date": day.date().isoformat(),
+        "engagement": name,
+    }
+
+
 @dataclass(frozen=True)
 class RealisationSweep:
     recorded: int
@@ -305,10 +320,7 @@ def _realisations_request(*, engagement: Engagement, now: dt.datetime) -> int:
             people=directors,
             engagement=engagement,
             kind="value_realisation",
-            title=lambda key=key, weeks=weeks: (
-                _("%(key)s was done %(weeks)s weeks ago: what value did it bring?")
-                % {"key": key, "weeks": weeks}
-            ),
+            title=partial(_realisation_request_title, key=key, weeks=weeks),
             url=url,
             now=now,
         )
@@ -370,10 +382,7 @@ def overdue_reviews_remind(*, now: dt.datetime | None = None) -> int:
                 ),
                 engagement=engagement,
                 kind="review_overdue",
-                title=lambda day=day, name=engagement.name: (
-                    _("The roadmap review of %(date)s (%(engagement)s) is not signed off yet.")
-                    % {"date": day.date().isoformat(), "engagement": name}
-                ),
+                title=partial(_overdue_review_title, day=day, name=engagement.name),
                 url=reverse("reviews:review-detail", args=[engagement.slug, review.pk]),
                 now=now,
             )

@@ -12,8 +12,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from backlog.models import Ticket
-from collab.common.idempotency import RETENTION
 from collab.models import IdempotencyRecord
+from collab.services import IDEMPOTENCY_RETENTION as RETENTION
 from collab.services import api_token_create
 from collab.tasks import idempotency_purge_task
 from roles.models import Role

@@ -45,6 +45,11 @@ def test_the_digest_goes_out_once_per_local_day_at_08_00_in_each_zone(engagement
         "pm@atelier.example",
     ]
     assert "Chase the ERP vendor" in mail.outbox[0].body
+    assert mail.outbox[0].subject == "Your Tandem day: 2026-06-10"
+    html, mimetype = mail.outbox[0].alternatives[0]
+    assert mimetype == "text/html"
+    assert '<html lang="en">' in html
+    assert "<title>Your Tandem day: 2026-06-10</title>" in html
     assert set(DigestDelivery.objects.values_list("person__email", "local_date")) == {
         ("pm@atelier.example", dt.date(2026, 6, 10)),
         ("consultant@atelier.example", dt.date(2026, 6, 10)),

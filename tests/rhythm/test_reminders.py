@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.utils.html import escape
 from icalendar import Calendar
 from kombu.exceptions import OperationalError
 
@@ -76,6 +77,10 @@ def test_reminders_fire_at_their_utc_instants_across_dst_in_each_persons_zone(en
     assert "Europe/Paris" in french.body
     html, mimetype = french.alternatives[0]
     assert mimetype == "text/html" and "mardi 31 mars 2026" in html
+    # The HTML part is titled by its subject, in the reader's language.
+    assert '<html lang="fr">' in html
+    assert f"<title>{escape(french.subject)}</title>" in html
+    assert french.subject.startswith("Rappel")
     assert new_york.extra_headers["Message-ID"] == (
         f"<reminder.{sync.pk}.{team['consultant'].pk}.1440@tandem>"
     )
