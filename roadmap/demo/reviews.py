@@ -1,6 +1,7 @@
 """The demo roadmap reviews: past reviews held at their cadence's slots and signed off by the
-director with the consultant present (Nordfer one, Maison Lila two, with a pinned rank changed
-between them so the last review's difference has something to show), each engagement's next
+director with the consultant present (Nordfer one, Maison Lila two, with a pinned rank, a roadmap
+item's quarter and another's status changed between them so the last review's difference has
+something to show), each engagement's next
 review given its preparation pack, and value realisation: every done ticket with value figures
 noted, the director asked about those done long enough ago, and one answer recorded.
 
@@ -28,7 +29,9 @@ from collab.rhythm.services import (
     meeting_mark_held,
     rhythm_settings_get,
 )
+from roadmap.dashboard.selectors import current_quarter
 from roadmap.demo.tickets import demo_people
+from roadmap.models import RoadmapItem, RoadmapItemStatus
 from roadmap.reviews.models import Review, ReviewState, ValueRealisation
 from roadmap.reviews.services import (
     review_decision_add,
@@ -38,17 +41,31 @@ from roadmap.reviews.services import (
     value_realisation_record,
     value_realisations_sweep,
 )
+from roadmap.services import roadmap_item_update
 from roles.models import Role
 from roles.rhythm import meeting_people
 
 
 @dataclass(frozen=True)
+class ItemThen:
+    """How a roadmap item stood at a past review: its quarter (an offset from the current one)
+    and status. Once that review is signed off the item goes back to where the strategy puts it,
+    so the next review's snapshot shows the move."""
+
+    title: str
+    place: int
+    status: str
+
+
+@dataclass(frozen=True)
 class DemoReview:
-    """A past review: its decisions (text, the demo ticket it names or ""), and the demo ticket
-    the director pinned at rank 1 after it, if any."""
+    """A past review: its decisions (text, the demo ticket it names or ""), the roadmap items
+    that stood elsewhere at the time, and the demo ticket the director pinned at rank 1 after
+    it, if any."""
 
     decisions: tuple[tuple[str, str], ...]
     then_pin: str = ""
+    items_then: tuple[ItemThen, ...] = ()
 
 
 # Past reviews of each engagement, oldest first.
@@ -72,7 +89,7 @@ REVIEWS: dict[str, tuple[DemoReview, ...]] = {
         DemoReview(
             (
                 (
-                    "The size guide is this quarter's priority.",
+                    "The size guide moves forward to next quarter, ahead of everything else.",
                     "Size guide with fit feedback from returns",
                 ),
                 (
@@ -81,6 +98,10 @@ REVIEWS: dict[str, tuple[DemoReview, ...]] = {
                 ),
             ),
             then_pin="Customer reviews with photos",
+            items_then=(
+                ItemThen("Size guide with fit feedback", 1, RoadmapItemStatus.PLANNED),
+                ItemThen("Apple Pay on every iPhone", -1, RoadmapItemStatus.IN_PROGRESS),
+            ),
         ),
         DemoReview(
             (
@@ -149,11 +170,41 @@ def _titled(engagement: Engagement, title: str) -> Ticket | None:
     return Ticket.objects.get(engagement=engagement, external_ref__startswith="DEMO-", title=title)
 
 
+def _items_as_then(
+    engagement: Engagement, spec: DemoReview, now: dt.datetime
+) -> list[tuple[RoadmapItem, dict[str, object]]]:
+    """Put the spec's items where they stood at its review; answer how to put each back."""
+    restore = []
+    for then in spec.items_then:
+        item = RoadmapItem.objects.get(engagement=engagement, title=then.title)
+        restore.append(
+            (
+                item,
+                {
+                    "quarter": item.quarter,
+                    "lane": item.lane,
+                    "position": item.position,
+                    "status": item.status,
+                },
+            )
+        )
+        roadmap_item_update(
+            item=item,
+            data={"quarter": str(current_quarter(now) + then.place), "status": then.status},
+        )
+    return restore
+
+
 def _hold_review(
-    engagement: Engagement, slot: Slot, spec: DemoReview, people: dict[str, User]
+    engagement: Engagement,
+    slot: Slot,
+    spec: DemoReview,
+    people: dict[str, User],
+    now: dt.datetime,
 ) -> None:
     """Prepare, run and sign off the review of a past slot, then mark its meeting held."""
     director, consultant = people[Role.DIRECTOR], people[Role.CONSULTANT]
+    restore = _items_as_then(engagement, spec, now)
     meeting = _review_meeting(engagement, slot, consultant)
     review = review_for_meeting(meeting=meeting, now=slot.starts_at - dt.timedelta(days=7))
     review = review_start(actor=director, review=review, now=slot.starts_at)
@@ -171,6 +222,8 @@ def _hold_review(
         ],
         now=slot.ends_at,
     )
+    for item, fields in restore:
+        roadmap_item_update(item=item, data=fields)
     if spec.then_pin:
         # Between this review and the next, the director pinned a ticket to the top.
         ticket_pin_rank(actor=director, ticket=_titled(engagement, spec.then_pin), rank=1)
@@ -238,7 +291,7 @@ def seed_reviews(
             people = demo_people(engagement)
             slots = past_review_slots(engagement=engagement, now=now, count=len(specs))
             for slot, spec in zip(slots, specs, strict=True):
-                _hold_review(engagement, slot, spec, people)
+                _hold_review(engagement, slot, spec, people, now)
                 held += 1
         prepared = _next_review_pack(engagement, now)
         write(

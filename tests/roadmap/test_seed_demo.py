@@ -21,6 +21,7 @@ from collab.rhythm.models import ActionItem, Attendee, Meeting, Outcome
 from roadmap.dashboard.selectors import current_quarter, engagement_health_list
 from roadmap.models import RoadmapItem, StrategicObjective, TicketAlignment
 from roadmap.reviews.models import Review, ReviewDecision, ReviewSnapshot, ValueRealisation
+from roadmap.reviews.diff import snapshot_diff
 from roadmap.reviews.selectors import snapshot_before, snapshot_list
 from roadmap.selectors import default_board_quarters, roadmap_board
 from roles.models import Role, RoleAssignment
@@ -497,6 +498,16 @@ class TestTheSeededDemo(TestCase):
         # The director pinned it to the top between the two reviews: it climbed.
         assert rank(latest, "Customer reviews with photos") <= 2
         assert rank(before, "Customer reviews with photos") > 2
+        # The size guide was pulled forward a quarter and started; Apple Pay was delivered.
+        diff = snapshot_diff(before.data, latest.data)
+        this_quarter = current_quarter(timezone.now())
+        assert [(m.title, m.before, m.after) for m in diff.items_moved] == [
+            ("Size guide with fit feedback", str(this_quarter + 1), str(this_quarter))
+        ]
+        assert [(c.title, c.before, c.after) for c in diff.item_status_changes] == [
+            ("Apple Pay on every iPhone", "in_progress", "delivered"),
+            ("Size guide with fit feedback", "planned", "in_progress"),
+        ]
 
     def test_value_realisation_is_asked_for_last_quarter_deliveries_and_one_is_recorded(self):
         realisations = ValueRealisation.objects.all()
