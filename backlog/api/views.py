@@ -56,7 +56,7 @@ from backlog.services import (
     ticket_update,
     ticket_value_update,
 )
-from backlog.services.tickets import VALUE_FIELDS
+from backlog.services.fields import VALUE_FIELDS
 from collab.api.views import ENGAGEMENT_SLUG
 from collab.common.etag import PreconditionFailed, check_if_match
 from collab.common.idempotency import idempotent_create

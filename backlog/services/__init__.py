@@ -9,21 +9,24 @@ from backlog.services.analysis import (
     success_metric_add,
 )
 from backlog.services.common import StaleVersion, TicketRowsRefused, TransitionRefused
-from backlog.services.sprints import scoring_settings_update, sprint_create, sprint_update
-from backlog.services.tickets import (
-    DEFAULT_RESPONSIBILITY,
+from backlog.services.fields import label_name_clean, ticket_fields_validate
+from backlog.services.filing import (
     DUPLICATE_EXTERNAL_REF,
-    comment_add,
-    label_name_clean,
-    responsibility_policy_set,
-    responsible_role_for,
-    stakeholder_score_set,
-    ticket_accept,
     ticket_create,
     ticket_create_many,
-    ticket_fields_validate,
     ticket_number_allocate,
     ticket_numbers_reserve,
+)
+from backlog.services.routing import (
+    DEFAULT_RESPONSIBILITY,
+    responsibility_policy_set,
+    responsible_role_for,
+)
+from backlog.services.sprints import scoring_settings_update, sprint_create, sprint_update
+from backlog.services.tickets import (
+    comment_add,
+    stakeholder_score_set,
+    ticket_accept,
     ticket_pin_rank,
     ticket_reject_acceptance,
     ticket_strategic_alignment_set,

@@ -1,0 +1,63 @@
+"""Tickets and what hangs off them: value figures, analysis, QA, comments, history, sprints.
+
+Every table here carries a direct ``engagement`` foreign key (the tenant), even when it could be
+reached through its ticket, so that every query can be scoped by engagement first.
+
+One module per part: ``tickets`` (tickets, their choices, labels, the number counter),
+``sprints``, ``config`` (scoring settings and responsibility policies), ``analysis`` (stakeholder
+scores, acceptance criteria, success metrics, impact analyses, QA verdicts, client acceptances)
+and ``activity`` (comments, history). Import them from here: ``from backlog.models import Ticket``.
+"""
+
+from backlog.models.activity import Comment, TicketHistory
+from backlog.models.analysis import (
+    AcceptanceCriterion,
+    ClientAcceptance,
+    ImpactAnalysis,
+    QACriterionResult,
+    QAVerdict,
+    RiskLevel,
+    StakeholderScore,
+    SuccessMetric,
+)
+from backlog.models.config import ResponsibilityPolicy, ScoringModel, ScoringSettings
+from backlog.models.sprints import Sprint
+from backlog.models.tickets import (
+    CLOSED_STATUSES,
+    Confidence,
+    FoundBy,
+    Kind,
+    Label,
+    Origin,
+    Severity,
+    Status,
+    Ticket,
+    TicketCounter,
+)
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "AcceptanceCriterion",
+    "ClientAcceptance",
+    "Comment",
+    "Confidence",
+    "FoundBy",
+    "ImpactAnalysis",
+    "Kind",
+    "Label",
+    "Origin",
+    "QACriterionResult",
+    "QAVerdict",
+    "ResponsibilityPolicy",
+    "RiskLevel",
+    "ScoringModel",
+    "ScoringSettings",
+    "Severity",
+    "Sprint",
+    "StakeholderScore",
+    "Status",
+    "SuccessMetric",
+    "Ticket",
+    "TicketCounter",
+    "TicketHistory",
+]

@@ -1,0 +1,124 @@
+"""How an engagement ranks and routes its backlog: scoring settings, responsibility policies."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from backlog.models.tickets import ZERO, Kind
+from collab.models import Engagement
+from roles.models import Role
+
+
+class ScoringModel(models.TextChoices):
+    VALUE_PER_EFFORT = "value_per_effort", _("Value per effort with strategic weight")
+    WSJF = "wsjf", _("WSJF (cost of delay / job size)")
+    RICE = "rice", _("RICE (reach x impact x confidence / effort)")
+
+
+class ScoringSettings(models.Model):
+    """How an engagement ranks its backlog; created on first change, defaults otherwise.
+
+    The formulas that use these parameters are written out in ``backlog.scoring``.
+    """
+
+    engagement = models.OneToOneField(
+        Engagement, on_delete=models.CASCADE, primary_key=True, related_name="scoring_settings"
+    )
+    model = models.CharField(
+        _("scoring model"),
+        max_length=20,
+        choices=ScoringModel.choices,
+        default=ScoringModel.VALUE_PER_EFFORT,
+    )
+    strategic_weight = models.DecimalField(
+        _("strategic weight"),
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("0.250"),
+        validators=[MinValueValidator(ZERO)],
+        help_text=_("Value per effort: value x (1 + strategic weight x strategic alignment)."),
+    )
+    wsjf_value_per_point = models.DecimalField(
+        _("WSJF: annual value per business-value point"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("10000"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Business value points = annual value / this amount, at most 10."),
+    )
+    rice_impact_unit = models.DecimalField(
+        _("RICE: impact unit (annual value)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("10000"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_(
+            "Impact 3 from 10 units of annual value, 2 from 5, 1 from 1, 0.5 from 0.1, else 0.25."
+        ),
+    )
+    impact_analysis_threshold_days = models.DecimalField(
+        _("impact analysis above (person-days)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("5"),
+        validators=[MinValueValidator(ZERO)],
+    )
+    requires_client_acceptance = models.BooleanField(
+        _("client acceptance before done"), default=False
+    )
+    qa_required = models.BooleanField(
+        _("QA verdict required before done"),
+        default=True,
+        help_text=_("Applies when the engagement has someone holding the tester role."),
+    )
+
+    class Meta:
+        verbose_name = _("scoring settings")
+        verbose_name_plural = _("scoring settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(strategic_weight__gte=0), name="scoring_strategic_weight_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(wsjf_value_per_point__gt=0), name="scoring_wsjf_unit_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(rice_impact_unit__gt=0), name="scoring_rice_unit_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(impact_analysis_threshold_days__gte=0),
+                name="scoring_threshold_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engagement}: {self.get_model_display()}"
+
+
+class ResponsibilityPolicy(models.Model):
+    """Which role answers for a kind of ticket in an engagement (defaults in
+    ``backlog.services.DEFAULT_RESPONSIBILITY``)."""
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="responsibility_policies"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("responsibility policy")
+        verbose_name_plural = _("responsibility policies")
+        ordering = ["engagement", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "kind"], name="responsibility_unique_kind_per_engagement"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.get_role_display()}"

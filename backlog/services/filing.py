@@ -1,0 +1,238 @@
+"""Filing tickets, one or a batch: the next keys, routing, labels, external references."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backlog.models import Kind, Label, Sprint, Ticket, TicketCounter, TicketHistory
+from backlog.services.common import TicketRowsRefused, history_entry, members_in_force
+from backlog.services.fields import (
+    TICKET_CREATE_FIELDS,
+    check_references,
+    label_choices,
+    labels_resolve,
+    refuse_unknown_fields,
+    ticket_fields_validate,
+)
+from backlog.services.routing import kind_routing
+from backlog.services.unrouted import unrouted_tickets_notify_on_commit
+from collab.models import Engagement, User
+from roles.models import Role, RoleAssignment
+
+# The code of the error on a row whose external reference another ticket already has.
+DUPLICATE_EXTERNAL_REF = "duplicate_external_ref"
+# Rows per INSERT when tickets, their labels and history entries are bulk-created.
+BULK_BATCH_SIZE = 1000
+
+
+def ticket_numbers_reserve(*, engagement: Engagement, count: int) -> int:
+    """Reserve the engagement's next ``count`` ticket numbers under a lock on its counter row and
+    return the first (call inside the transaction that creates the tickets: the lock is held
+    until it ends, and the unique constraint backs every key)."""
+    TicketCounter.objects.bulk_create(
+        [TicketCounter(engagement=engagement, last_number=0)], ignore_conflicts=True
+    )
+    counter = TicketCounter.objects.select_for_update().get(engagement=engagement)
+    first = counter.last_number + 1
+    counter.last_number += count
+    counter.save(update_fields=["last_number"])
+    return first
+
+
+def ticket_number_allocate(*, engagement: Engagement) -> int:
+    """The next ticket number of the engagement, under a lock on its counter row (call inside
+    the transaction that creates the ticket; the unique constraint backs it)."""
+    return ticket_numbers_reserve(engagement=engagement, count=1)
+
+
+@dataclass(frozen=True)
+class _FilingFacts:
+    """What filing a batch of tickets checks its rows against, read once for the batch."""
+
+    on_record: set[int]  # reporters (other than the actor) who hold or held a role
+    in_force: set[int]  # assignees who hold a role in force
+    sprints: set[int]  # the sprints named that still exist
+    routing: dict[str, tuple[Role, User | None]]
+
+    @classmethod
+    def read(
+        cls, *, actor: User, engagement: Engagement, rows: Sequence[dict[str, Any]]
+    ) -> _FilingFacts:
+        reporters = {
+            row["reporter"].pk
+            for row in rows
+            if isinstance(row.get("reporter"), User) and row["reporter"] is not actor
+        }
+        assignees = [row["assignee"] for row in rows if isinstance(row.get("assignee"), User)]
+        sprints = {row["sprint"].pk for row in rows if isinstance(row.get("sprint"), Sprint)}
+        return cls(
+            on_record=set(
+                RoleAssignment.objects.filter(
+                    engagement=engagement, person_id__in=reporters
+                ).values_list("person_id", flat=True)
+            )
+            if reporters
+            else set(),
+            in_force=members_in_force(engagement=engagement, people=assignees),
+            sprints=set(Sprint.objects.filter(pk__in=sprints).values_list("pk", flat=True))
+            if sprints
+            else set(),
+            routing=kind_routing(
+                engagement=engagement,
+                kinds=[kind for row in rows if isinstance(kind := row.get("kind"), str)],
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class _Filing:
+    ticket: Ticket
+    labels: list[Label | str]
+
+
+def _filing(
+    *, actor: User, engagement: Engagement, row: dict[str, Any], facts: _FilingFacts, now: datetime
+) -> _Filing:
+    """One row checked, in ticket_create's order of rules (the first broken one is raised),
+    into an unsaved ticket with its routing and its labels; no query."""
+    fields = dict(row)
+    refuse_unknown_fields(fields, TICKET_CREATE_FIELDS)
+    labels = fields.pop("labels", None) or []
+    reporter = fields.pop("reporter", None) or actor
+    if reporter is not actor and reporter.pk not in facts.on_record:
+        raise ValidationError({"reporter": _("This person holds no role on this engagement.")})
+    check_references(engagement, fields, in_force=facts.in_force)
+    sprint = fields.get("sprint")
+    if sprint is not None and sprint.pk not in facts.sprints:
+        raise ValidationError({"sprint": _("This sprint no longer exists.")}, code="invalid")
+    kind = fields.get("kind")
+    if kind not in Kind.values:
+        raise ValidationError({"kind": _("Choose a kind of ticket.")})
+    role, holder = facts.routing[kind]
+    fields.setdefault("assignee", holder)
+    fields.setdefault("created_at", now)
+    ticket = Ticket(
+        engagement=engagement,
+        reporter=reporter,
+        responsible_role=role,
+        unrouted=holder is None,
+        updated_at=now,
+        number=1,
+        **fields,
+    )
+    ticket_fields_validate(ticket)
+    return _Filing(ticket, label_choices(engagement, labels))
+
+
+def _check_external_refs(engagement: Engagement, filings: list[_Filing]) -> None:
+    # Under the counter's lock: every filing of the engagement waits for it, so a reference
+    # another filing wrote meanwhile is seen here.
+    refs = [filing.ticket.external_ref for filing in filings]
+    taken = (
+        set(
+            Ticket.objects.filter(
+                engagement=engagement, external_ref__in={ref for ref in refs if ref}
+            ).values_list("external_ref", flat=True)
+        )
+        if any(refs)
+        else set()
+    )
+    errors = {}
+    for index, ref in enumerate(refs):
+        if ref and ref in taken:
+            errors[index] = ValidationError(
+                {
+                    "external_ref": ValidationError(
+                        _("Another ticket of this engagement has this external reference."),
+                        code=DUPLICATE_EXTERNAL_REF,
+                    )
+                }
+            )
+        taken.add(ref)
+    if errors:
+        raise TicketRowsRefused(errors)
+
+
+def _unrouted_entry(*, actor: User, ticket: Ticket) -> TicketHistory:
+    role = Role(ticket.responsible_role)
+    return history_entry(
+        ticket=ticket,
+        actor=actor,
+        field="routing",
+        before="",
+        after="unrouted",
+        note=_("Nobody holds the role %(role)s on this engagement; the project manager routes it.")
+        % {"role": role.label},
+    )
+
+
+@transaction.atomic
+def ticket_create_many(
+    *, actor: User, engagement: Engagement, rows: Sequence[dict[str, Any]]
+) -> list[Ticket]:
+    """File tickets, one per row of ``ticket_create``'s fields, under exactly its rules, all or
+    nothing (TicketRowsRefused naming every bad row, nothing written), in a number of queries
+    that does not grow with the rows: the counter is locked once for consecutive keys in the
+    rows' order; routing, members, sprints and labels are read once; tickets, their labels and
+    the unrouted history entries are bulk-created."""
+    if not rows:
+        return []
+    facts = _FilingFacts.read(actor=actor, engagement=engagement, rows=rows)
+    now = timezone.now()
+    filings: list[_Filing] = []
+    errors: dict[int, ValidationError] = {}
+    for index, row in enumerate(rows):
+        try:
+            filings.append(
+                _filing(actor=actor, engagement=engagement, row=row, facts=facts, now=now)
+            )
+        except ValidationError as error:
+            errors[index] = error
+    if errors:
+        raise TicketRowsRefused(errors)
+    first = ticket_numbers_reserve(engagement=engagement, count=len(filings))
+    _check_external_refs(engagement, filings)
+    labels = labels_resolve(engagement, [filing.labels for filing in filings])
+    tickets = [filing.ticket for filing in filings]
+    for offset, ticket in enumerate(tickets):
+        ticket.number = first + offset
+    _tickets_insert(actor=actor, tickets=tickets, labels=labels)
+    unrouted_tickets_notify_on_commit(engagement=engagement, tickets=tickets)
+    return tickets
+
+
+def _tickets_insert(*, actor: User, tickets: list[Ticket], labels: list[list[Label]]) -> None:
+    """The numbered tickets, their labels and their unrouted history entries, bulk-created."""
+    Ticket.objects.bulk_create(tickets, batch_size=BULK_BATCH_SIZE)
+    through = Ticket.labels.through
+    through.objects.bulk_create(
+        [
+            through(ticket_id=ticket.pk, label_id=label.pk)
+            for ticket, ticket_labels in zip(tickets, labels, strict=True)
+            for label in ticket_labels
+        ],
+        batch_size=BULK_BATCH_SIZE,
+    )
+    TicketHistory.objects.bulk_create(
+        [_unrouted_entry(actor=actor, ticket=ticket) for ticket in tickets if ticket.unrouted],
+        batch_size=BULK_BATCH_SIZE,
+    )
+
+
+def ticket_create(*, actor: User, engagement: Engagement, **fields: Any) -> Ticket:
+    """File a ticket: the next key of the engagement, routed to the person holding the role
+    responsible for its kind (flagged unrouted, with a history entry, when nobody does); the
+    reporter (the actor by default) holds a role on the engagement, the assignee one in force,
+    the sprint and labels are the engagement's, the external reference is not taken yet."""
+    try:
+        return ticket_create_many(actor=actor, engagement=engagement, rows=[fields])[0]
+    except TicketRowsRefused as refused:
+        raise refused.rows[0] from None
