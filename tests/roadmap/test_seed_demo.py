@@ -20,8 +20,8 @@ from collab.rhythm.indicators import action_item_counts, rhythm_by_engagement
 from collab.rhythm.models import ActionItem, Attendee, Meeting, Outcome
 from roadmap.dashboard.selectors import current_quarter, engagement_health_list
 from roadmap.models import RoadmapItem, StrategicObjective, TicketAlignment
-from roadmap.reviews.models import Review, ReviewDecision, ReviewSnapshot, ValueRealisation
 from roadmap.reviews.diff import snapshot_diff
+from roadmap.reviews.models import Review, ReviewDecision, ReviewSnapshot, ValueRealisation
 from roadmap.reviews.selectors import snapshot_before, snapshot_list
 from roadmap.selectors import default_board_quarters, roadmap_board
 from roles.models import Role, RoleAssignment
