@@ -13,7 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backlog import workflow
-from backlog.models import ClientAcceptance, Comment, StakeholderScore, Status, Ticket
+from backlog.models import (
+    CLOSED_STATUSES,
+    ClientAcceptance,
+    Comment,
+    StakeholderScore,
+    Status,
+    Ticket,
+)
 from backlog.selectors import scoring_settings_get
 from backlog.services.common import (
     StaleVersion,
@@ -103,17 +110,58 @@ def ticket_value_update(
     return _apply(actor=actor, ticket=ticket, data=data, expected_version=expected_version)
 
 
+def _pins_in_order(*, engagement_id: int, leaving: Ticket) -> list[Ticket]:
+    """The engagement's other pinned open tickets in rank order, locked (in primary-key order,
+    so that two directors pinning at once renumber one after the other, never deadlocked)."""
+    locked = list(
+        Ticket.objects.select_for_update()
+        .filter(engagement_id=engagement_id, manual_rank__isnull=False)
+        .exclude(status__in=CLOSED_STATUSES)
+        .exclude(pk=leaving.pk)
+        .order_by("pk")
+    )
+    return sorted(locked, key=lambda pinned: (pinned.manual_rank or 0, pinned.number))
+
+
+def _pins_renumber(*, actor: User | None, order: list[Ticket | None]) -> None:
+    """Give each pinned ticket its place in ``order`` (None marks the one being pinned, written
+    by the caller); each ticket that moves gets its own history entry and version."""
+    for position, pinned in enumerate(order, start=1):
+        if pinned is None or pinned.manual_rank == position:
+            continue
+        before = pinned.manual_rank
+        pinned.manual_rank = position
+        versioned_save(ticket=pinned, fields=["manual_rank"], expected_version=pinned.version)
+        history_add(ticket=pinned, actor=actor, field="manual_rank", before=before, after=position)
+
+
 @transaction.atomic
 def ticket_pin_rank(
     *, actor: User, ticket: Ticket, rank: int | None, expected_version: int | None = None
 ) -> Ticket:
-    """Pin (or unpin with None) a ticket's rank; only who approves priorities (the director)."""
+    """Pin (or unpin with None) a ticket's rank; only who approves priorities (the director).
+
+    The pinned ranks of an engagement's open tickets always read 1, 2, 3…, without ties or
+    gaps: pinning at a taken rank moves that ticket and those below it down one place, a rank
+    past the last pin becomes the next free one, and unpinning closes the gap."""
     require(actor, Action.APPROVE_PRIORITIES, ticket.engagement)
     if rank is not None and rank < 1:
         raise ValidationError({"manual_rank": _("A pinned rank starts at 1.")})
-    return _apply(
+    if rank is not None and ticket.status in CLOSED_STATUSES:
+        raise ValidationError(
+            {"manual_rank": _("A done or rejected ticket has left the ranking: reopen it first.")}
+        )
+    others = _pins_in_order(engagement_id=ticket.engagement_id, leaving=ticket)
+    order: list[Ticket | None] = list(others)
+    if rank is not None:
+        rank = min(rank, len(others) + 1)
+        order.insert(rank - 1, None)
+    # The ticket itself first: a stale version refuses the whole pin before anyone moves.
+    pinned = _apply(
         actor=actor, ticket=ticket, data={"manual_rank": rank}, expected_version=expected_version
     )
+    _pins_renumber(actor=actor, order=order)
+    return pinned
 
 
 @transaction.atomic
@@ -135,10 +183,22 @@ def _move(
 ) -> Ticket:
     before = ticket.status
     ticket.status = to_status
-    versioned_save(ticket=ticket, fields=["status"], expected_version=version)
+    # A ticket leaving the open backlog gives up its pinned rank; the pins below move up.
+    unpinned = to_status in CLOSED_STATUSES and ticket.manual_rank is not None
+    pinned_before = ticket.manual_rank
+    if unpinned:
+        others = _pins_in_order(engagement_id=ticket.engagement_id, leaving=ticket)
+        ticket.manual_rank = None
+    fields = ["status", "manual_rank"] if unpinned else ["status"]
+    versioned_save(ticket=ticket, fields=fields, expected_version=version)
     history_add(
         ticket=ticket, actor=actor, field="status", before=before, after=to_status, note=note
     )
+    if unpinned:
+        history_add(
+            ticket=ticket, actor=actor, field="manual_rank", before=pinned_before, after=None
+        )
+        _pins_renumber(actor=actor, order=list(others))
     return ticket
 
 

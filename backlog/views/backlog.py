@@ -107,7 +107,7 @@ def ticket_pin(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         messages.error(request, _("A pinned rank is a whole number from 1."))
         return redirect(back)
     try:
-        services.ticket_pin_rank(
+        pinned = services.ticket_pin_rank(
             actor=request.user,
             ticket=ticket,
             rank=form.cleaned_data["rank"],
@@ -121,13 +121,14 @@ def ticket_pin(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        if form.cleaned_data["rank"] is None:
+        if pinned.manual_rank is None:
             messages.success(request, _("%(key)s is no longer pinned.") % {"key": ticket.key})
         else:
+            # The rank it took: a rank past the last pin becomes the next free one.
             messages.success(
                 request,
                 _("%(key)s pinned at rank %(rank)s.")
-                % {"key": ticket.key, "rank": form.cleaned_data["rank"]},
+                % {"key": ticket.key, "rank": pinned.manual_rank},
             )
     return redirect(back)
 

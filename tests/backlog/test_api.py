@@ -597,6 +597,8 @@ def test_a_step_from_a_stale_etag_is_refused(as_pm, engagement):
 
 
 def test_the_director_pins_and_unpins_a_rank(api_client, engagement, director, pm):
+    TicketFactory(engagement=engagement, manual_rank=1)
+    TicketFactory(engagement=engagement, manual_rank=2)
     ticket = TicketFactory(engagement=engagement)
     api_client.force_login(pm)
     problem(api_client.post(ticket_url(ticket.key, part="pin/"), {"rank": 3}), 403)

@@ -194,6 +194,74 @@ def test_only_the_director_pins_a_rank(engagement, pm, director):
     assert (entry.field, entry.before, entry.after) == ("manual_rank", "", "1")
 
 
+def _pins(engagement) -> list[tuple[str, int]]:
+    return list(
+        Ticket.objects.filter(engagement=engagement, manual_rank__isnull=False)
+        .order_by("manual_rank")
+        .values_list("title", "manual_rank")
+    )
+
+
+def test_pinning_at_a_taken_rank_moves_the_pins_below_down_one(engagement, director):
+    first, second, third = (
+        TicketFactory(engagement=engagement, title=title, manual_rank=rank)
+        for title, rank in (("Size guide", 1), ("Reviews", 2), ("Wishlist", 3))
+    )
+    newcomer = TicketFactory(engagement=engagement, title="Apple Pay")
+
+    services.ticket_pin_rank(actor=director, ticket=newcomer, rank=2)
+
+    assert _pins(engagement) == [
+        ("Size guide", 1),
+        ("Apple Pay", 2),
+        ("Reviews", 3),
+        ("Wishlist", 4),
+    ]
+    # Each ticket that moved has its history entry, by the director, and a new version.
+    moved = TicketHistory.objects.filter(field="manual_rank").exclude(ticket=newcomer)
+    assert sorted((e.ticket.title, e.before, e.after, e.actor) for e in moved) == [
+        ("Reviews", "2", "3", director),
+        ("Wishlist", "3", "4", director),
+    ]
+    assert Ticket.objects.get(pk=second.pk).version == second.version + 1
+    assert Ticket.objects.get(pk=first.pk).version == first.version
+    assert third.pk in {e.ticket_id for e in moved}
+
+
+def test_a_rank_past_the_last_pin_becomes_the_next_one_and_unpinning_closes_the_gap(
+    engagement, director
+):
+    TicketFactory(engagement=engagement, title="Size guide", manual_rank=1)
+    middle = TicketFactory(engagement=engagement, title="Reviews", manual_rank=2)
+    TicketFactory(engagement=engagement, title="Wishlist", manual_rank=3)
+    late = TicketFactory(engagement=engagement, title="Apple Pay")
+
+    pinned = services.ticket_pin_rank(actor=director, ticket=late, rank=40)
+    assert pinned.manual_rank == 4
+    services.ticket_pin_rank(actor=director, ticket=middle, rank=None)
+
+    assert _pins(engagement) == [("Size guide", 1), ("Wishlist", 2), ("Apple Pay", 3)]
+
+
+def test_a_rejected_ticket_gives_up_its_pin_and_a_closed_one_cannot_be_pinned(engagement, director):
+    top = TicketFactory(engagement=engagement, title="Size guide", manual_rank=1)
+    TicketFactory(engagement=engagement, title="Reviews", manual_rank=2)
+
+    services.ticket_transition(
+        actor=director, ticket=top, to_status="rejected", reason="Done by the new theme"
+    )
+
+    assert _pins(engagement) == [("Reviews", 1)]
+    rejected = Ticket.objects.get(pk=top.pk)
+    assert (rejected.status, rejected.manual_rank) == ("rejected", None)
+    with pytest.raises(ValidationError) as refused:
+        services.ticket_pin_rank(actor=director, ticket=rejected, rank=1)
+    assert refused.value.message_dict == {
+        "manual_rank": ["A done or rejected ticket has left the ranking: reopen it first."]
+    }
+    assert _pins(engagement) == [("Reviews", 1)]
+
+
 def test_stakeholder_scores_two_apart_flag_the_ticket(engagement, director):
     stakeholder = member(engagement, Role.STAKEHOLDER)
     ticket = TicketFactory(engagement=engagement)

@@ -118,6 +118,7 @@ def test_the_list_sorts_by_the_chosen_order(client, engagement, director):
 
 
 def test_the_director_pins_a_rank(client, engagement, director):
+    valued(engagement, 5000, 10, manual_rank=1)
     ticket = valued(engagement, 1000, 10)
     client.force_login(director)
 
@@ -137,6 +138,21 @@ def test_the_director_pins_a_rank(client, engagement, director):
         "2",
         director,
     )
+
+
+def test_a_rank_past_the_last_pin_says_the_rank_the_ticket_took(client, engagement, director):
+    valued(engagement, 5000, 10, manual_rank=1)
+    ticket = valued(engagement, 1000, 10)
+    client.force_login(director)
+
+    response = client.post(
+        reverse("backlog:ticket-pin", args=[engagement.slug, ticket.key]),
+        {"rank": "9", "version": str(ticket.version)},
+        follow=True,
+    )
+
+    assert f"{ticket.key} pinned at rank 2." in response.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).manual_rank == 2
 
 
 @pytest.mark.parametrize("role", [Role.PROJECT_MANAGER, Role.STAKEHOLDER, Role.AGENCY_ADMIN])
