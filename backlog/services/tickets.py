@@ -43,6 +43,7 @@ from backlog.services.common import (
     roles_held,
     versioned_save,
 )
+from backlog.services.events import ticket_status_changed_emit, tickets_created_emit
 from backlog.services.unrouted import unrouted_tickets_notify_on_commit
 from collab.models import Engagement, User
 from roles.models import Role, RoleAssignment
@@ -411,6 +412,7 @@ def ticket_create_many(
         [_unrouted_entry(actor=actor, ticket=ticket) for ticket in tickets if ticket.unrouted],
         batch_size=BULK_BATCH_SIZE,
     )
+    tickets_created_emit(engagement=engagement, tickets=tickets)
     unrouted_tickets_notify_on_commit(engagement=engagement, tickets=tickets)
     return tickets
 
@@ -525,6 +527,7 @@ def _move(
     history_add(
         ticket=ticket, actor=actor, field="status", before=before, after=to_status, note=note
     )
+    ticket_status_changed_emit(ticket=ticket, before=before, after=to_status, note=note)
     return ticket
 
 
