@@ -52,12 +52,26 @@ def webhook_events_clean(events: Any) -> list[str]:
 
 
 def _validate(webhook: Webhook) -> None:
-    webhook.events = webhook_events_clean(webhook.events)
-    webhook.full_clean(exclude=["engagement", "created_by", "events"])
+    """Every field error at once: the events, the model's fields, then the private-target
+    rule on an address that is otherwise valid (the database constraints stand behind)."""
+    errors: dict[str, list[str]] = {}
     try:
-        target_check(webhook.target_url)
-    except TargetRefused as refusal:
-        raise ValidationError({"target_url": str(refusal)}) from None
+        webhook.events = webhook_events_clean(webhook.events)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        webhook.full_clean(
+            exclude=["engagement", "created_by", "events"], validate_constraints=False
+        )
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if "target_url" not in errors:
+        try:
+            target_check(webhook.target_url)
+        except TargetRefused as refusal:
+            errors["target_url"] = [str(refusal)]
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -135,7 +149,7 @@ def _envelope(
     return {
         "id": str(event_id),
         "type": str(event),
-        "created_at": timezone.now().isoformat(),
+        "created_at": timezone.now(),
         "engagement": {"slug": engagement.slug, "name": engagement.name},
         "data": data,
     }
