@@ -339,3 +339,4 @@ class IdempotencyRecord(models.Model):
 
 
 from collab.rhythm.models import *  # noqa: E402, F403  (models of the rhythm live in collab/rhythm)
+from collab.webhooks.models import *  # noqa: E402, F403  (they live in collab/webhooks)

@@ -249,6 +249,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collab.rhythm.tasks.reminders_sweep_task",
         "schedule": timedelta(seconds=int(os.environ.get("REMINDERS_SWEEP_SECONDS", "60"))),
     },
+    "webhook-deliveries-send": {
+        "task": "collab.webhooks.tasks.webhook_deliveries_send_task",
+        "schedule": timedelta(minutes=1),
+    },
     "digests-sweep": {
         "task": "collab.rhythm.tasks.digests_sweep_task",
         "schedule": timedelta(minutes=15),
@@ -270,6 +274,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
     },
 }
+
+# --- Webhooks -------------------------------------------------------------------------------
+# Off in production: webhooks go to https:// addresses whose host resolves to public addresses
+# only. On (the default when DEBUG is) for a developer's machine: http:// and private, loopback
+# or link-local targets are accepted too.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEBUG)
 
 # --- Email ----------------------------------------------------------------------------------
 # Django 6.1 configures mail through MAILERS; the variables keep their classic names.

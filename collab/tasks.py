@@ -4,6 +4,7 @@ from celery import shared_task
 
 from collab.rhythm import tasks as rhythm_tasks  # noqa: F401  (registers the rhythm's tasks)
 from collab.services import idempotency_records_purge
+from collab.webhooks import tasks as webhook_tasks  # noqa: F401  (registers the webhooks' task)
 
 
 @shared_task(name="collab.tasks.ping_task")

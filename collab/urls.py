@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("collab.api_urls")),
     path("", include("collab.web_urls")),
     path("", include("collab.rhythm.urls")),
+    path("", include("collab.webhooks.urls")),
     path("", include("roles.urls")),
     # Before backlog.urls, whose engagements/<slug>/backlog/<key>/ would take backlog/import/.
     path("", include("backlog.transfer_urls")),

@@ -32,7 +32,7 @@ class Action(models.TextChoices):
     SIGN_OFF_REVIEWS = "sign_off_reviews", _("Sign off roadmap reviews")
     RECORD_QA = "record_qa", _("Record QA verdicts")
     MANAGE_TEAM = "manage_team", _("Manage the team")
-    MANAGE_API_TOKENS = "manage_api_tokens", _("Manage API tokens")
+    MANAGE_API_TOKENS = "manage_api_tokens", _("Manage API tokens and webhooks")
 
 
 A = Action
@@ -54,7 +54,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 }
 
 # What an integration's token may do. Human decisions (approving priorities, signing off,
-# managing the team or tokens) are never delegated to a token.
+# managing the team, tokens or webhooks) are never delegated to a token.
 TOKEN_SCOPE_ACTIONS: dict[ApiToken.Scope, frozenset[Action]] = {
     ApiToken.Scope.READ: frozenset({A.VIEW}),
     ApiToken.Scope.WRITE: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, A.RECORD_QA}),

@@ -36,6 +36,8 @@ from collab.rhythm.models import ActionItem, AgendaItem, Attendee, Meeting, Noti
 from collab.rhythm.outcomes import action_item_create
 from collab.rhythm.scheduling import meeting_create
 from collab.services import api_token_create
+from collab.webhooks.models import Webhook, WebhookDelivery
+from collab.webhooks.services import webhook_create
 from roadmap.models import RoadmapItem, StrategicObjective
 from roadmap.reviews.models import Review
 from roadmap.reviews.services import review_for_meeting, review_sign_off, review_start
@@ -62,6 +64,8 @@ SECRETS = (
     "inbox-QX42",
     "roadmap-item-QX42",
     "Sync QX42",
+    "webhook-QX42",
+    "hooks.nordfer.example",
 )
 
 
@@ -101,7 +105,7 @@ def tenant_models() -> list[type]:
 
 
 @pytest.fixture
-def victim(db) -> Victim:
+def victim(db, settings) -> Victim:
     client_org = Organization.objects.create(name="Nordfer Client SA", kind="client")
     engagement = EngagementFactory(
         name="Nordfer Industrie",
@@ -117,6 +121,15 @@ def victim(db) -> Victim:
     token = api_token_create(
         engagement=engagement, name="NordferSecretToken", scope="write", created_by=admin
     ).token
+    # Created before the tickets below, so that their events are in its delivery log.
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    webhook = webhook_create(
+        engagement=engagement,
+        created_by=admin,
+        target_url="https://hooks.nordfer.example/QX42",
+        events=["ticket.created", "meeting.held"],
+        description="webhook-QX42",
+    )
     ticket = ticket_create(
         actor=admin,
         engagement=engagement,
@@ -163,6 +176,8 @@ def victim(db) -> Victim:
         person=director, engagement=engagement, kind="test", title="inbox-QX42"
     )
     review = _signed_off_review(engagement, director, consultant)
+    # A failed delivery: the one a redelivery would change.
+    WebhookDelivery.objects.filter(webhook=webhook).update(state="failed", attempts=6)
     invitation = invitations_send(
         engagement=engagement,
         invited_by=admin,
@@ -188,6 +203,8 @@ def victim(db) -> Victim:
             ActionItem: action_item,
             Notification: notification,
             Review: review,
+            Webhook: webhook,
+            WebhookDelivery: WebhookDelivery.objects.filter(webhook=webhook).first(),
         },
     )
 
@@ -252,6 +269,20 @@ PK_OBJECT_BY_ROUTE_NAME: dict[str, type] = {
     "roadmap:item-move": RoadmapItem,
     **dict.fromkeys(
         (
+            "webhooks:webhook-detail",
+            "webhooks:webhook-ping",
+            "webhooks:webhook-set-active",
+            "webhooks:webhook-secret-rotate",
+            "webhooks:webhook-delete",
+            "webhooks:delivery-redeliver",
+            "api-webhook-detail",
+            "api-webhook-rotate-secret",
+            "api-webhook-deliveries",
+        ),
+        Webhook,
+    ),
+    **dict.fromkeys(
+        (
             "api-review-detail",
             "api-review-pack",
             "api-review-snapshot",
@@ -275,6 +306,7 @@ ITEM_OBJECT_BY_ROUTE_NAME: dict[str, type] = {
     "rhythm:agenda-item-update": AgendaItem,
     "rhythm:agenda-item-delete": AgendaItem,
     "rhythm:action-item-to-ticket": ActionItem,
+    "webhooks:delivery-redeliver": WebhookDelivery,
 }
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from backlog.models import Kind, Label, Sprint, Ticket, TicketCounter, TicketHistory
 from backlog.services.common import TicketRowsRefused, history_entry, members_in_force
+from backlog.services.events import tickets_created_emit
 from backlog.services.fields import (
     TICKET_CREATE_FIELDS,
     check_references,
@@ -205,6 +206,7 @@ def ticket_create_many(
     for offset, ticket in enumerate(tickets):
         ticket.number = first + offset
     _tickets_insert(actor=actor, tickets=tickets, labels=labels)
+    tickets_created_emit(engagement=engagement, tickets=tickets)
     unrouted_tickets_notify_on_commit(engagement=engagement, tickets=tickets)
     return tickets
 

@@ -30,6 +30,7 @@ from backlog.services.common import (
     roles_held,
     versioned_save,
 )
+from backlog.services.events import ticket_status_changed_emit
 from backlog.services.fields import (
     TICKET_EDITABLE_FIELDS,
     TRACKED_FIELDS,
@@ -194,6 +195,7 @@ def _move(
     history_add(
         ticket=ticket, actor=actor, field="status", before=before, after=to_status, note=note
     )
+    ticket_status_changed_emit(ticket=ticket, before=before, after=to_status, note=note)
     if unpinned:
         history_add(
             ticket=ticket, actor=actor, field="manual_rank", before=pinned_before, after=None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from collab.models import User
 from collab.rhythm.agenda import agenda_items_carry_over, ensure_editable
+from collab.rhythm.ics import meeting_url
 from collab.rhythm.models import (
     ActionItem,
     AgendaItem,
@@ -22,6 +24,8 @@ from collab.rhythm.models import (
     Outcome,
 )
 from collab.rhythm.notify import meeting_notices_create
+from collab.webhooks.models import WebhookEvent
+from collab.webhooks.services import webhook_event_emit
 
 
 class StaleNotes(ValidationError):
@@ -184,4 +188,26 @@ def meeting_mark_held(
     meeting.save(update_fields=["status", "held_at", "updated_at"])
     agenda_items_carry_over(meeting=meeting)
     meeting_notices_create(meeting=meeting, kind=MeetingNotice.Kind.MINUTES)
+    webhook_event_emit(
+        engagement=meeting.engagement,
+        event=WebhookEvent.MEETING_HELD,
+        data=meeting_webhook_data(meeting),
+    )
     return meeting
+
+
+def meeting_webhook_data(meeting: Meeting) -> dict[str, Any]:
+    """A held meeting as the ``meeting.held`` event describes it: what, when, how many came
+    (no names)."""
+    attendance = list(meeting.attendees.values_list("attended", flat=True))
+    return {
+        "meeting_id": meeting.pk,
+        "kind": meeting.kind,
+        "title": meeting.title,
+        "starts_at": meeting.starts_at,
+        "ends_at": meeting.ends_at,
+        "held_at": meeting.held_at,
+        "attendees": len(attendance),
+        "attended": sum(1 for attended in attendance if attended),
+        "url": meeting_url(meeting),
+    }

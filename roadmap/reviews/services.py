@@ -10,6 +10,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, NoReturn
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -22,6 +23,8 @@ from collab.models import Engagement, ReviewCadence, User
 from collab.rhythm.models import Meeting
 from collab.rhythm.notify import notifications_write
 from collab.rhythm.scheduling import PERIOD_MONTHS
+from collab.webhooks.models import WebhookEvent
+from collab.webhooks.services import webhook_event_emit
 from roadmap.reviews.models import (
     Review,
     ReviewDecision,
@@ -203,13 +206,36 @@ def review_sign_off(
     review.signed_off_by = actor
     review.signed_off_at = now
     review.save(update_fields=["state", "signed_off_by", "signed_off_at"])
-    return ReviewSnapshot.objects.create(
+    snapshot = ReviewSnapshot.objects.create(
         engagement_id=review.engagement_id,
         review=review,
         data=snapshot_document(engagement=review.engagement, taken_at=now),
         taken_at=now,
         frozen=True,
     )
+    webhook_event_emit(
+        engagement=review.engagement,
+        event=WebhookEvent.REVIEW_SIGNED_OFF,
+        data=review_webhook_data(review=review, snapshot=snapshot),
+    )
+    return snapshot
+
+
+def review_webhook_data(*, review: Review, snapshot: ReviewSnapshot) -> dict[str, Any]:
+    """A signed-off review as the ``review.signed_off`` event describes it (no personal data
+    but the signer's display name)."""
+    engagement = review.engagement
+    return {
+        "review_id": review.pk,
+        "meeting_id": review.meeting_id,
+        "period_start": review.period_start,
+        "period_end": review.period_end,
+        "signed_off_at": review.signed_off_at,
+        "signed_off_by": str(review.signed_off_by) if review.signed_off_by else None,
+        "snapshot_id": snapshot.pk,
+        "url": settings.SITE_URL
+        + reverse("reviews:review-detail", args=[engagement.slug, review.pk]),
+    }
 
 
 def frozen_reason() -> str:

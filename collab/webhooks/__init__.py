@@ -1,0 +1,1 @@
+"""Signed webhooks of an engagement: subscriptions, the outbox of deliveries, the sender."""
