@@ -1,5 +1,6 @@
 """Every write of the backlog; callers import from here."""
 
+from backlog.selectors import DEFAULT_RESPONSIBILITY
 from backlog.services.analysis import (
     criterion_add,
     criterion_delete,
@@ -9,13 +10,19 @@ from backlog.services.analysis import (
     success_metric_add,
 )
 from backlog.services.common import StaleVersion, TicketRowsRefused, TransitionRefused
-from backlog.services.sprints import scoring_settings_update, sprint_create, sprint_update
+from backlog.services.settings import (
+    ROUTABLE_ROLES,
+    StaleSettings,
+    backlog_settings_update,
+    responsibility_policy_update,
+    scoring_settings_build,
+    scoring_settings_update,
+)
+from backlog.services.sprints import sprint_create, sprint_update
 from backlog.services.tickets import (
-    DEFAULT_RESPONSIBILITY,
     DUPLICATE_EXTERNAL_REF,
     comment_add,
     label_name_clean,
-    responsibility_policy_set,
     responsible_role_for,
     stakeholder_score_set,
     ticket_accept,
@@ -35,9 +42,12 @@ from backlog.services.tickets import (
 __all__ = [
     "DEFAULT_RESPONSIBILITY",
     "DUPLICATE_EXTERNAL_REF",
+    "ROUTABLE_ROLES",
+    "StaleSettings",
     "StaleVersion",
     "TicketRowsRefused",
     "TransitionRefused",
+    "backlog_settings_update",
     "comment_add",
     "criterion_add",
     "criterion_delete",
@@ -45,8 +55,9 @@ __all__ = [
     "impact_analysis_set",
     "label_name_clean",
     "qa_verdict_record",
-    "responsibility_policy_set",
+    "responsibility_policy_update",
     "responsible_role_for",
+    "scoring_settings_build",
     "scoring_settings_update",
     "sprint_create",
     "sprint_update",

@@ -21,7 +21,6 @@ from backlog.models import (
     Comment,
     Kind,
     Label,
-    ResponsibilityPolicy,
     Sprint,
     StakeholderScore,
     Status,
@@ -29,7 +28,7 @@ from backlog.models import (
     TicketCounter,
     TicketHistory,
 )
-from backlog.selectors import scoring_settings_get
+from backlog.selectors import responsibility_routing_get, scoring_settings_get
 from backlog.services.common import (
     StaleVersion,
     TicketRowsRefused,
@@ -48,14 +47,6 @@ from collab.models import Engagement, User
 from roles.models import Role, RoleAssignment
 from roles.policy import Action, require
 
-DEFAULT_RESPONSIBILITY: dict[str, Role] = {
-    Kind.BUG: Role.TESTER,
-    Kind.QUESTION: Role.CONSULTANT,
-    Kind.FEATURE: Role.BUSINESS_ANALYST,
-    Kind.IMPROVEMENT: Role.BUSINESS_ANALYST,
-    Kind.PLATFORM_UPGRADE: Role.CONSULTANT,
-    Kind.SECURITY: Role.CONSULTANT,
-}
 VALUE_FIELDS = (
     "annual_revenue_gain",
     "annual_cost_savings",
@@ -115,21 +106,9 @@ def ticket_number_allocate(*, engagement: Engagement) -> int:
     return ticket_numbers_reserve(engagement=engagement, count=1)
 
 
-def _responsible_roles(engagement: Engagement, kinds: Collection[str]) -> dict[str, Role]:
-    policies = dict(
-        ResponsibilityPolicy.objects.filter(engagement=engagement, kind__in=kinds).values_list(
-            "kind", "role"
-        )
-    )
-    return {
-        kind: Role(policies[kind]) if policies.get(kind) else DEFAULT_RESPONSIBILITY[kind]
-        for kind in kinds
-    }
-
-
 def responsible_role_for(*, engagement: Engagement, kind: str) -> Role:
     """The role answering for a kind of ticket: the engagement's policy, else the default."""
-    return _responsible_roles(engagement, [kind])[kind]
+    return responsibility_routing_get(engagement=engagement)[kind]
 
 
 def _holders_of(engagement: Engagement, roles: Collection[str]) -> dict[str, User]:
@@ -156,7 +135,8 @@ def _routing(
     kinds = {kind for kind in kinds if kind in Kind.values}
     if not kinds:
         return {}
-    roles = _responsible_roles(engagement, kinds)
+    routing = responsibility_routing_get(engagement=engagement)
+    roles = {kind: routing[kind] for kind in kinds}
     holders = _holders_of(engagement, set(roles.values()))
     return {kind: (role, holders.get(role)) for kind, role in roles.items()}
 
@@ -643,14 +623,4 @@ def comment_add(*, actor: User, ticket: Ticket, body: str) -> Comment:
         raise ValidationError({"body": _("Write a comment.")})
     return Comment.objects.create(
         engagement_id=ticket.engagement_id, ticket=ticket, author=actor, body=body.strip()
-    )
-
-
-@transaction.atomic
-def responsibility_policy_set(*, engagement: Engagement, kind: str, role: str) -> None:
-    """Choose which role answers for a kind of ticket in this engagement."""
-    policy = ResponsibilityPolicy(engagement=engagement, kind=kind, role=role)
-    policy.full_clean(validate_unique=False, validate_constraints=False)
-    ResponsibilityPolicy.objects.update_or_create(
-        engagement=engagement, kind=kind, defaults={"role": role}
     )
