@@ -391,6 +391,11 @@ class RankMove:
         """How many places the ticket climbs (negative: falls)."""
         return self.before - self.after
 
+    @property
+    def places(self) -> int:
+        """How many places the ticket moves, up or down."""
+        return abs(self.change)
+
 
 @dataclass(frozen=True)
 class RankingPreview:

@@ -43,7 +43,9 @@ def scoring_settings_build(*, engagement: Engagement, data: Mapping[str, Any]) -
     settings = scoring_settings_get(engagement=engagement)
     for name, value in data.items():
         setattr(settings, name, value)
-    settings.full_clean(exclude=["engagement"])
+    # The table's check constraints repeat the fields' validators (and still guard the save):
+    # checking them here would cost a query each.
+    settings.full_clean(exclude=["engagement"], validate_unique=False, validate_constraints=False)
     return settings
 
 
