@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import statistics
 from dataclasses import dataclass
@@ -10,13 +11,27 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Sum
+from django.db.models import (
+    Exists,
+    ExpressionWrapper,
+    F,
+    OrderBy,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Window,
+)
+from django.db.models.functions import RowNumber
 
 from backlog.models import (
     CLOSED_STATUSES,
     AcceptanceCriterion,
     Comment,
+    Kind,
     QAVerdict,
+    ResponsibilityPolicy,
     ScoringSettings,
     Sprint,
     StakeholderScore,
@@ -33,6 +48,7 @@ from backlog.scoring import (
     score_breakdown,
 )
 from collab.models import Engagement
+from roles.models import Role
 
 KEY_PATTERN = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9]{1,9})-(?P<number>[1-9][0-9]{0,9})$")
 
@@ -51,6 +67,16 @@ def scoring_settings_get(*, engagement: Engagement) -> ScoringSettings:
         return ScoringSettings.objects.get(engagement=engagement)
     except ScoringSettings.DoesNotExist:
         return ScoringSettings(engagement=engagement)
+
+
+def ranking_order() -> list[OrderBy]:
+    """The order of the ranked backlog: pinned ranks first, then score (unscored last), then
+    number (fresh expressions for each queryset or window that uses them)."""
+    return [
+        F("manual_rank").asc(nulls_last=True),
+        F("score").desc(nulls_last=True),
+        F("number").asc(),
+    ]
 
 
 def backlog_medians(*, engagement: Engagement) -> Medians:
@@ -99,9 +125,7 @@ def ticket_list(
         ),
         settings,
     ).annotate(quadrant=quadrant_expression(medians))
-    queryset = queryset.order_by(
-        F("manual_rank").asc(nulls_last=True), F("score").desc(nulls_last=True), "number"
-    )
+    queryset = queryset.order_by(*ranking_order())
     if filters:
         filterset = TicketFilter(data=filters, queryset=queryset, engagement=engagement)
         if not filterset.is_valid():
@@ -283,3 +307,152 @@ def velocity(*, engagement: Engagement) -> list[SprintVelocity]:
         SprintVelocity(sprint=sprint, done_effort_days=Decimal(sprint.done_effort))
         for sprint in sprints.order_by("start", "pk")
     ]
+
+
+# Which role answers for a new ticket of each kind until the engagement chooses otherwise.
+DEFAULT_RESPONSIBILITY: dict[str, Role] = {
+    Kind.BUG: Role.TESTER,
+    Kind.QUESTION: Role.CONSULTANT,
+    Kind.FEATURE: Role.BUSINESS_ANALYST,
+    Kind.IMPROVEMENT: Role.BUSINESS_ANALYST,
+    Kind.PLATFORM_UPGRADE: Role.CONSULTANT,
+    Kind.SECURITY: Role.CONSULTANT,
+}
+# The settings an engagement chooses for its backlog, in the order pages and the API show them.
+SCORING_SETTING_FIELDS = (
+    "model",
+    "strategic_weight",
+    "wsjf_value_per_point",
+    "rice_impact_unit",
+    "impact_analysis_threshold_days",
+    "requires_client_acceptance",
+    "qa_required",
+)
+RANKING_PREVIEW_SIZE = 10
+
+
+def responsibility_routing_get(*, engagement: Engagement) -> dict[str, Role]:
+    """For every kind of ticket (in the order of ``Kind``), the role that answers for it: the
+    engagement's stored choice, else the default (one query)."""
+    stored = dict(
+        ResponsibilityPolicy.objects.filter(engagement=engagement).values_list("kind", "role")
+    )
+    return {
+        kind: Role(stored[kind])
+        if stored.get(kind) in Role.values
+        else DEFAULT_RESPONSIBILITY[kind]
+        for kind in Kind.values
+    }
+
+
+def _setting_text(value: Any) -> str:
+    # 0.250 read back from the database and 0.25 just typed are the same setting.
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class BacklogSettings:
+    """What an engagement chose for its backlog: scoring model, weights and workflow rules
+    (``scoring``, unsaved defaults until the first change) and the routing of new tickets."""
+
+    scoring: ScoringSettings
+    routing: dict[str, Role]
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of every setting: it changes with any of them (the API's ETag, the form's
+        guard against overwriting a change made meanwhile)."""
+        parts = [
+            f"{name}={_setting_text(getattr(self.scoring, name))}"
+            for name in SCORING_SETTING_FIELDS
+        ]
+        parts += [f"{kind}={self.routing[kind]}" for kind in sorted(self.routing)]
+        return hashlib.sha256(";".join(parts).encode()).hexdigest()[:20]
+
+
+def backlog_settings_get(*, engagement: Engagement) -> BacklogSettings:
+    """The engagement's scoring settings and its effective routing (two queries)."""
+    return BacklogSettings(
+        scoring=scoring_settings_get(engagement=engagement),
+        routing=responsibility_routing_get(engagement=engagement),
+    )
+
+
+@dataclass(frozen=True)
+class RankMove:
+    """A ticket's position in the open backlog under the stored settings (``before``) and
+    under the proposed ones (``after``); 1 is the top."""
+
+    ticket: Ticket
+    before: int
+    after: int
+
+    @property
+    def change(self) -> int:
+        """How many places the ticket climbs (negative: falls)."""
+        return self.before - self.after
+
+    @property
+    def places(self) -> int:
+        """How many places the ticket moves, up or down."""
+        return abs(self.change)
+
+
+@dataclass(frozen=True)
+class RankingPreview:
+    """The open backlog's top under the stored settings beside its top under the proposed
+    ones; every entry knows its position under both."""
+
+    current: list[RankMove]
+    proposed: list[RankMove]
+
+
+def _ranked_open(
+    *, engagement: Engagement, settings: ScoringSettings, medians: Medians
+) -> QuerySet[Ticket]:
+    return (
+        ticket_list(engagement=engagement, settings=settings, medians=medians)
+        .exclude(status__in=CLOSED_STATUSES)
+        .annotate(position=Window(RowNumber(), order_by=ranking_order()))
+    )
+
+
+def _top_and(ranking: QuerySet[Ticket], *, also: QuerySet[Ticket], size: int) -> dict[int, Ticket]:
+    """The first ``size`` of ``ranking`` and, with their place in it, the first ``size`` of
+    ``also``; one query. (The membership is an annotation: PostgreSQL is not given a subquery
+    inside the filter on the window's position.)"""
+    in_other_top = ExpressionWrapper(
+        Q(pk__in=also.values("pk")[:size]), output_field=models.BooleanField()
+    )
+    rows = ranking.annotate(in_other_top=in_other_top).filter(
+        Q(position__lte=size) | Q(in_other_top=True)
+    )
+    return {ticket.pk: ticket for ticket in rows}
+
+
+def ranking_preview(
+    *,
+    engagement: Engagement,
+    current: ScoringSettings,
+    proposed: ScoringSettings,
+    size: int = RANKING_PREVIEW_SIZE,
+) -> RankingPreview:
+    """The top ``size`` open tickets under the stored settings and under proposed (unsaved)
+    ones, with each one's position under the other: three queries whatever the backlog's
+    size (the medians, then one per ranking, each also fetching the other's top)."""
+    medians = backlog_medians(engagement=engagement)
+    before_ranking = _ranked_open(engagement=engagement, settings=current, medians=medians)
+    after_ranking = _ranked_open(engagement=engagement, settings=proposed, medians=medians)
+    before = _top_and(before_ranking, also=after_ranking, size=size)
+    after = _top_and(after_ranking, also=before_ranking, size=size)
+
+    def moves(rows: dict[int, Ticket]) -> list[RankMove]:
+        top = sorted((t for t in rows.values() if t.position <= size), key=lambda t: t.position)
+        return [
+            RankMove(ticket=t, before=before[t.pk].position, after=after[t.pk].position)
+            for t in top
+        ]
+
+    return RankingPreview(current=moves(before), proposed=moves(after))

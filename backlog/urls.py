@@ -1,8 +1,9 @@
-"""The dashboard's routes of the backlog: the ranked list, the matrix, tickets, sprints."""
+"""The dashboard's routes of the backlog: the ranked list, the matrix, its settings, tickets,
+sprints."""
 
 from django.urls import path
 
-from backlog.views import analysis, backlog, sprints, ticket
+from backlog.views import analysis, backlog, configure, sprints, ticket
 
 app_name = "backlog"
 
@@ -12,6 +13,13 @@ urlpatterns = [
     path("engagements/<slug:slug>/backlog/", backlog.ticket_list, name="ticket-list"),
     path("engagements/<slug:slug>/backlog/matrix/", backlog.matrix, name="matrix"),
     path("engagements/<slug:slug>/backlog/new/", ticket.ticket_create, name="ticket-create"),
+    # Before the ticket routes, whose <key> would otherwise take "settings".
+    path("engagements/<slug:slug>/backlog/settings/", configure.backlog_settings, name="settings"),
+    path(
+        "engagements/<slug:slug>/backlog/settings/preview/",
+        configure.backlog_settings_preview,
+        name="settings-preview",
+    ),
     path(_T, ticket.ticket_detail, name="ticket-detail"),
     path(f"{_T}edit/", ticket.ticket_update, name="ticket-update"),
     path(f"{_T}value/", ticket.ticket_value_update, name="ticket-value-update"),

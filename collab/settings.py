@@ -357,6 +357,8 @@ SPECTACULAR_SETTINGS = {
         "OutcomeKindEnum": "collab.rhythm.models.Outcome.Kind",
         "ObjectiveStatusEnum": "roadmap.models.ObjectiveStatus",
         "RoadmapItemStatusEnum": "roadmap.models.RoadmapItemStatus",
+        "ScoringModelEnum": "backlog.models.ScoringModel",
+        "AgencyRoleEnum": "backlog.api.serializers_settings.AGENCY_ROLE_CHOICES",
     },
 }
 

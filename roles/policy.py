@@ -33,6 +33,7 @@ class Action(models.TextChoices):
     RECORD_QA = "record_qa", _("Record QA verdicts")
     MANAGE_TEAM = "manage_team", _("Manage the team")
     MANAGE_API_TOKENS = "manage_api_tokens", _("Manage API tokens and webhooks")
+    CONFIGURE_BACKLOG = "configure_backlog", _("Configure scoring and workflow")
 
 
 A = Action
@@ -45,16 +46,31 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.TESTER: frozenset({A.VIEW, A.FILE_TICKETS, A.RECORD_QA}),
     Role.DEVELOPER: frozenset({A.VIEW, A.FILE_TICKETS}),
     Role.AGENCY_ADMIN: frozenset(
-        {A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, A.MANAGE_TEAM, A.MANAGE_API_TOKENS}
+        {
+            A.VIEW,
+            A.FILE_TICKETS,
+            A.EDIT_VALUE,
+            A.MANAGE_TEAM,
+            A.MANAGE_API_TOKENS,
+            A.CONFIGURE_BACKLOG,
+        }
     ),
     Role.DIRECTOR: frozenset(
-        {A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, A.APPROVE_PRIORITIES, A.SIGN_OFF_REVIEWS}
+        {
+            A.VIEW,
+            A.FILE_TICKETS,
+            A.EDIT_VALUE,
+            A.APPROVE_PRIORITIES,
+            A.SIGN_OFF_REVIEWS,
+            A.CONFIGURE_BACKLOG,
+        }
     ),
     Role.STAKEHOLDER: frozenset({A.VIEW, A.FILE_TICKETS}),
 }
 
 # What an integration's token may do. Human decisions (approving priorities, signing off,
-# managing the team, tokens or webhooks) are never delegated to a token.
+# managing the team, tokens or webhooks, choosing how the backlog is scored and routed) are
+# never delegated to a token.
 TOKEN_SCOPE_ACTIONS: dict[ApiToken.Scope, frozenset[Action]] = {
     ApiToken.Scope.READ: frozenset({A.VIEW}),
     ApiToken.Scope.WRITE: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, A.RECORD_QA}),

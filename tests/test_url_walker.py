@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -29,7 +30,13 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from backlog.models import AcceptanceCriterion, Sprint, Ticket
-from backlog.services import comment_add, criterion_add, sprint_create, ticket_create
+from backlog.services import (
+    backlog_settings_update,
+    comment_add,
+    criterion_add,
+    sprint_create,
+    ticket_create,
+)
 from collab.models import ApiToken, Engagement, Organization, User
 from collab.rhythm.agenda import agenda_item_add
 from collab.rhythm.models import ActionItem, AgendaItem, Attendee, Meeting, Notification
@@ -147,6 +154,13 @@ def victim(db, settings) -> Victim:
         end=datetime.date(2026, 11, 13),
     )
     objective = objective_create(engagement=engagement, title="objective-QX42")
+    # Stored backlog settings (scoring row and routing rows): a stranger's save or PATCH of the
+    # settings routes would change them, and the fingerprint would tell.
+    backlog_settings_update(
+        engagement=engagement,
+        scoring={"model": "rice", "strategic_weight": Decimal("0.75"), "qa_required": False},
+        routing={"bug": "developer", "question": "project_manager"},
+    )
     consultant = member(engagement, Role.CONSULTANT)
     roadmap_item = roadmap_item_create(
         engagement=engagement,
@@ -487,4 +501,5 @@ def test_the_walker_sees_the_tenant_routes():
     names = {route.name for route in all_routes()}
 
     assert {"collab:engagement-detail", "roles:team", "api-engagement-detail"} <= names
+    assert {"backlog:settings", "backlog:settings-preview", "api-backlog-settings"} <= names
     assert len(names) > 20

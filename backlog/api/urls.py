@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backlog.api import views, views_analysis, views_sprints
+from backlog.api import views, views_analysis, views_settings, views_sprints
 
 TICKET = "engagements/<slug:slug>/tickets/<str:key>/"
 
@@ -37,6 +37,11 @@ urlpatterns = [
         f"{TICKET}stakeholder-scores/",
         views_analysis.StakeholderScoreListApi.as_view(),
         name="api-stakeholder-score-list",
+    ),
+    path(
+        "engagements/<slug:slug>/backlog-settings/",
+        views_settings.BacklogSettingsApi.as_view(),
+        name="api-backlog-settings",
     ),
     path(
         "engagements/<slug:slug>/sprints/",

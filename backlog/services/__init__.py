@@ -17,12 +17,16 @@ from backlog.services.filing import (
     ticket_number_allocate,
     ticket_numbers_reserve,
 )
-from backlog.services.routing import (
-    DEFAULT_RESPONSIBILITY,
-    responsibility_policy_set,
-    responsible_role_for,
+from backlog.services.routing import DEFAULT_RESPONSIBILITY, responsible_role_for
+from backlog.services.settings import (
+    ROUTABLE_ROLES,
+    StaleSettings,
+    backlog_settings_update,
+    responsibility_policy_update,
+    scoring_settings_build,
+    scoring_settings_update,
 )
-from backlog.services.sprints import scoring_settings_update, sprint_create, sprint_update
+from backlog.services.sprints import sprint_create, sprint_update
 from backlog.services.tickets import (
     comment_add,
     stakeholder_score_set,
@@ -38,9 +42,12 @@ from backlog.services.tickets import (
 __all__ = [
     "DEFAULT_RESPONSIBILITY",
     "DUPLICATE_EXTERNAL_REF",
+    "ROUTABLE_ROLES",
+    "StaleSettings",
     "StaleVersion",
     "TicketRowsRefused",
     "TransitionRefused",
+    "backlog_settings_update",
     "comment_add",
     "criterion_add",
     "criterion_delete",
@@ -48,8 +55,9 @@ __all__ = [
     "impact_analysis_set",
     "label_name_clean",
     "qa_verdict_record",
-    "responsibility_policy_set",
+    "responsibility_policy_update",
     "responsible_role_for",
+    "scoring_settings_build",
     "scoring_settings_update",
     "sprint_create",
     "sprint_update",

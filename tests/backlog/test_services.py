@@ -46,7 +46,7 @@ def test_a_new_ticket_gets_the_next_key_and_goes_to_the_holder_of_its_role(engag
 
 
 def test_the_engagement_policy_overrides_the_default_role(engagement, pm):
-    services.responsibility_policy_set(engagement=engagement, kind="bug", role="project_manager")
+    services.responsibility_policy_update(engagement=engagement, routing={"bug": "project_manager"})
 
     ticket = services.ticket_create(actor=pm, engagement=engagement, title="Crash", kind="bug")
 

@@ -44,8 +44,8 @@ def team():
             start_date=datetime.date(2020, 1, 1),
             end_date=datetime.date(2020, 12, 31),
         )
-        services.responsibility_policy_set(
-            engagement=engagement, kind="platform_upgrade", role="project_manager"
+        services.responsibility_policy_update(
+            engagement=engagement, routing={"platform_upgrade": "project_manager"}
         )
         Label.objects.create(engagement=engagement, name="checkout")
     return engagements, {"pm": pm, "analyst": analyst, "developer": developer, "former": former}

@@ -61,6 +61,7 @@ def test_token_scope_rows_match_the_policy_and_grant_no_human_decision():
         Action.SIGN_OFF_REVIEWS,
         Action.MANAGE_TEAM,
         Action.MANAGE_API_TOKENS,
+        Action.CONFIGURE_BACKLOG,
     }
 
     for scope in ApiToken.Scope:

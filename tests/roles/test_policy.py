@@ -15,16 +15,17 @@ from roles.policy import Action
 from tests.factories import EngagementFactory, RoleAssignmentFactory, UserFactory, member
 
 # Written out independently of roles.policy.ROLE_ACTIONS, so that a change to the matrix must be
-# made twice on purpose. Columns: view, file, value, approve, sign off, QA, team, tokens.
+# made twice on purpose. Columns: view, file, value, approve, sign off, QA, team, tokens,
+# configure the backlog (scoring model, workflow rules, routing).
 EXPECTED = {
-    Role.PROJECT_MANAGER: "YYYNNNNN",
-    Role.CONSULTANT: "YYYNNNNN",
-    Role.BUSINESS_ANALYST: "YYYNNNNN",
-    Role.TESTER: "YYNNNYNN",
-    Role.DEVELOPER: "YYNNNNNN",
-    Role.AGENCY_ADMIN: "YYYNNNYY",
-    Role.DIRECTOR: "YYYYYNNN",
-    Role.STAKEHOLDER: "YYNNNNNN",
+    Role.PROJECT_MANAGER: "YYYNNNNNN",
+    Role.CONSULTANT: "YYYNNNNNN",
+    Role.BUSINESS_ANALYST: "YYYNNNNNN",
+    Role.TESTER: "YYNNNYNNN",
+    Role.DEVELOPER: "YYNNNNNNN",
+    Role.AGENCY_ADMIN: "YYYNNNYYY",
+    Role.DIRECTOR: "YYYYYNNNY",
+    Role.STAKEHOLDER: "YYNNNNNNN",
 }
 ACTIONS = [
     Action.VIEW,
@@ -35,6 +36,7 @@ ACTIONS = [
     Action.RECORD_QA,
     Action.MANAGE_TEAM,
     Action.MANAGE_API_TOKENS,
+    Action.CONFIGURE_BACKLOG,
 ]
 CASES = [
     (role, action, flags[i] == "Y")
