@@ -68,8 +68,9 @@ def permissions_markdown() -> str:
             "## API token scopes",
             "",
             "An integration's bearer token is scoped to one engagement. Human decisions "
-            "(approving priorities, signing off reviews, managing the team, the tokens or the webhooks, "
-            "configuring how the backlog is scored and routed) are never delegated to a token.",
+            "(approving priorities, signing off reviews, managing the team, the tokens or the "
+            "webhooks, configuring how the backlog is scored and routed) are never delegated to "
+            "a token.",
             "",
             _row(["Scope", *[str(action.label) for action in actions]]),
             _row(["---", *[":---:" for _ in actions]]),
