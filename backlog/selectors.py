@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 import statistics
 from dataclasses import dataclass
@@ -448,10 +449,13 @@ def ranking_preview(
     before = _top_and(before_ranking, also=after_ranking, size=size)
     after = _top_and(after_ranking, also=before_ranking, size=size)
 
+    # ``position`` is the window annotation of ``_ranked_open``, not a field of the model.
+    position = operator.attrgetter("position")
+
     def moves(rows: dict[int, Ticket]) -> list[RankMove]:
-        top = sorted((t for t in rows.values() if t.position <= size), key=lambda t: t.position)
+        top = sorted((t for t in rows.values() if position(t) <= size), key=position)
         return [
-            RankMove(ticket=t, before=before[t.pk].position, after=after[t.pk].position)
+            RankMove(ticket=t, before=position(before[t.pk]), after=position(after[t.pk]))
             for t in top
         ]
 
