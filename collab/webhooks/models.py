@@ -85,6 +85,13 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return self.description or self.target_url
 
+    @property
+    def event_choices(self) -> list[tuple[str, str]]:
+        """The subscribed events as (code, label): people read the label, integrations the code
+        (the ``Tandem-Event`` header)."""
+        labels = dict(WebhookEvent.choices)
+        return [(code, labels.get(code, code)) for code in self.events]
+
 
 class WebhookDeliveryState(models.TextChoices):
     PENDING = "pending", _("Pending")

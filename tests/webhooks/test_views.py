@@ -94,7 +94,11 @@ def test_the_list_shows_state_events_last_delivery_and_failures(
     content = response.content.decode()
     assert webhook.target_url in content
     assert "Helpdesk" in content
-    assert "ticket.created, meeting.held" in content
+    # Each event by its label for people and its code for integrations.
+    assert (
+        "A ticket is filed <code>ticket.created</code><br>"
+        "A meeting is marked held <code>meeting.held</code>"
+    ) in content
     assert '<span class="badge badge--failed">Failed</span> 4 May 2026, 05:00' in content
     assert "HTTP 500" in content
     assert '<td class="number">3</td>' in content
