@@ -487,6 +487,17 @@ class TestTheSeededDemo(TestCase):
         assert rhythm[nordfer.pk].last_review is not None
         assert rhythm[lila.pk].missed_review is None
 
+    def test_the_roles_were_held_before_the_first_past_meeting(self):
+        first_meeting = Meeting.objects.order_by("starts_at").first()
+        starts = set(RoleAssignment.objects.values_list("start_date", flat=True))
+
+        # One partnership start for everyone, the first of a month, before anything happened.
+        assert len(starts) == 1
+        (since,) = starts
+        assert since.day == 1
+        assert since < first_meeting.starts_at.date()
+        assert not RoleAssignment.objects.exclude(end_date=None).exists()
+
     def test_maison_lila_last_review_differs_from_the_one_before(self):
         latest = snapshot_list(engagement=Engagement.objects.get(slug="maison-lila")).first()
         before = snapshot_before(snapshot=latest)

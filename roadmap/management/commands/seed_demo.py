@@ -37,6 +37,9 @@ from roles.services import role_assignment_create
 DEMO_PASSWORD = "tandem-demo"  # noqa: S105 - published demo credentials, local data only
 AGENCY_NAME = "Atelier Numérique"
 ADMIN_EMAIL = "admin@atelier.example"
+# The partnerships began this many months before the seed: the roles were held when the past
+# reviews and syncs of the demo took place.
+PARTNERSHIP_MONTHS = 18
 
 
 @dataclass(frozen=True)
@@ -288,6 +291,9 @@ class Command(BaseCommand):
     def _teams(self, engagements: dict[str, Engagement], people: dict[str, User]) -> None:
         self._step(4, "Roles")
         admin = people[ADMIN_EMAIL]
+        today = timezone.localdate()
+        year, month = divmod(today.year * 12 + today.month - 1 - PARTNERSHIP_MONTHS, 12)
+        since = datetime.date(year, month + 1, 1)
         for spec in ENGAGEMENTS:
             engagement = engagements[spec.slug]
             team = ((ADMIN_EMAIL, Role.AGENCY_ADMIN, 0), *spec.team)
@@ -303,6 +309,7 @@ class Command(BaseCommand):
                     person=person,
                     role=role,
                     allocation_percent=allocation,
+                    start_date=since,
                 )
                 created_count += 1
             self._line(f"{engagement.name}: {len(team)} roles, {created_count} created")
