@@ -78,6 +78,9 @@ def test_director_sees_the_warning_that_the_pm_is_also_the_tester(client, engage
     assert response.status_code == 200
     content = response.content.decode()
     assert "Nordfer Industrie" in content
+    # Under the name: the client when it differs from it, the platform and the business model.
+    client_name = engagement.client.name
+    assert f'<p class="muted">{client_name} · Shopify Plus · B2C</p>' in content
     assert "health--warning" in content
     assert "Warning" in content
     assert "Julien Moreau holds several roles: Project manager, Tester." in content
