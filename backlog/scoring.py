@@ -89,6 +89,8 @@ class Medians:
 class ScoreTerm:
     label: str
     value: Decimal | int | None
+    # An amount of money, in the engagement's currency (shown as such beside the figures).
+    money: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ def _score(
 
 def _terms(ticket: Ticket, breakdown: dict[str, Any], model: str) -> tuple[ScoreTerm, ...]:
     terms = [
-        ScoreTerm(str(_("Annual value")), breakdown["annual_value"]),
+        ScoreTerm(str(_("Annual value")), breakdown["annual_value"], money=True),
         ScoreTerm(str(_("Effort (person-days)")), ticket.effort_days),
         ScoreTerm(str(_("Confidence factor")), breakdown["confidence_factor"]),
     ]

@@ -191,7 +191,9 @@ def test_the_ticket_page_shows_description_breakdown_criteria_and_history(
     assert "<p><strong>Fewer</strong> steps</p>" in content
     assert response.context["breakdown"].score == D("8400.000000")
     assert 'data-score="8400.000000"' in content
-    assert "€126,000.00" in content  # annual value
+    # The annual value once in the panel, as money: it is a term of the score.
+    assert content.count("<dt>Annual value</dt>") == 1
+    assert '<dt>Annual value</dt>\n      <dd class="number">€126,000.00</dd>' in content
     assert "€9,000.00" in content  # cost: 12 days x 750
     assert "Pay in one page" in content and "Written by Ana Lyst" in content
     assert 'Annual cost savings: <span class="timeline__before">—</span>' in content
