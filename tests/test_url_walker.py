@@ -292,6 +292,8 @@ PK_OBJECT_BY_ROUTE_NAME: dict[str, type] = {
             "api-webhook-detail",
             "api-webhook-rotate-secret",
             "api-webhook-deliveries",
+            "api-webhook-ping",
+            "api-webhook-delivery-redeliver",
         ),
         Webhook,
     ),
@@ -321,6 +323,7 @@ ITEM_OBJECT_BY_ROUTE_NAME: dict[str, type] = {
     "rhythm:agenda-item-delete": AgendaItem,
     "rhythm:action-item-to-ticket": ActionItem,
     "webhooks:delivery-redeliver": WebhookDelivery,
+    "api-webhook-delivery-redeliver": WebhookDelivery,
 }
 
 

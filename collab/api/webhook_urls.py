@@ -18,9 +18,15 @@ urlpatterns = [
         webhooks.WebhookSecretRotateApi.as_view(),
         name="api-webhook-rotate-secret",
     ),
+    path(f"{WEBHOOK}ping/", webhooks.WebhookPingApi.as_view(), name="api-webhook-ping"),
     path(
         f"{WEBHOOK}deliveries/",
         webhooks.WebhookDeliveryListApi.as_view(),
         name="api-webhook-deliveries",
+    ),
+    path(
+        f"{WEBHOOK}deliveries/<int:item_pk>/redeliver/",
+        webhooks.WebhookDeliveryRedeliverApi.as_view(),
+        name="api-webhook-delivery-redeliver",
     ),
 ]

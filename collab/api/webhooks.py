@@ -160,3 +160,44 @@ class WebhookDeliveryListApi(GenericAPIView):
         webhook = _webhook(engagement, pk)
         page = self.paginate_queryset(selectors.webhook_delivery_list(webhook=webhook))
         return self.get_paginated_response(WebhookDeliveryOutputSerializer(page, many=True).data)
+
+
+def _delivery_output(delivery: WebhookDelivery) -> dict:
+    return WebhookDeliveryOutputSerializer(delivery).data
+
+
+@extend_schema(parameters=[ENGAGEMENT_SLUG, WEBHOOK_ID])
+class WebhookPingApi(APIView):
+    """Send a ``ping`` event to this webhook now, to test the receiver; the answer is the
+    queued delivery, whose state the delivery log shows once it is sent. A disabled webhook
+    answers 400."""
+
+    @extend_schema(request=None, responses={202: WebhookDeliveryOutputSerializer})
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        engagement = _engagement(request, slug)
+        delivery = services.webhook_ping(webhook=_webhook(engagement, pk), actor=request.user)
+        return Response(_delivery_output(delivery), status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(
+    parameters=[
+        ENGAGEMENT_SLUG,
+        WEBHOOK_ID,
+        OpenApiParameter(
+            "item_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The delivery's id."
+        ),
+    ]
+)
+class WebhookDeliveryRedeliverApi(APIView):
+    """Send a failed delivery again, with the same event id and body and a fresh retry
+    schedule; any other delivery, or a disabled webhook, answers 400."""
+
+    @extend_schema(request=None, responses={202: WebhookDeliveryOutputSerializer})
+    def post(self, request: Request, slug: str, pk: int, item_pk: int) -> Response:
+        engagement = _engagement(request, slug)
+        webhook = _webhook(engagement, pk)
+        delivery = found_or_404(
+            selectors.webhook_delivery_get(webhook=webhook, pk=item_pk), "delivery"
+        )
+        delivery = services.webhook_delivery_redeliver(delivery=delivery)
+        return Response(_delivery_output(delivery), status=status.HTTP_202_ACCEPTED)

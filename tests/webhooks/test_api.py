@@ -167,6 +167,39 @@ def test_update_disable_and_delete(admin_client, engagement, make_webhook):
 
 
 @pytest.mark.django_db
+def test_a_ping_and_a_redelivery_are_queued_and_refused_when_they_cannot_be(
+    admin_client, engagement, make_webhook, django_capture_on_commit_callbacks
+):
+    webhook = make_webhook()
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = admin_client.post(one(webhook.pk, tail="ping/"))
+
+    assert response.status_code == 202, response.content
+    ping = WebhookDelivery.objects.get()
+    assert (response.json()["id"], response.json()["event"], response.json()["state"]) == (
+        ping.pk,
+        "ping",
+        "pending",
+    )
+    assert len(queued) == 1  # the sweep, after commit
+    redeliver = one(webhook.pk, tail=f"deliveries/{ping.pk}/redeliver/")
+    body = problem(admin_client.post(redeliver), 400)
+    assert body["errors"] == {"non_field_errors": ["Only a failed delivery is sent again."]}
+
+    WebhookDelivery.objects.filter(pk=ping.pk).update(state="failed", attempts=6)
+    response = admin_client.post(redeliver)
+    assert response.status_code == 202
+    assert WebhookDelivery.objects.values_list("state", "attempts").get() == ("pending", 0)
+
+    admin_client.patch(one(webhook.pk), {"is_active": False}, format="json")
+    body = problem(admin_client.post(one(webhook.pk, tail="ping/")), 400)
+    assert body["errors"] == {"non_field_errors": ["This webhook is disabled: enable it first."]}
+    assert WebhookDelivery.objects.count() == 1
+    problem(admin_client.post(one(webhook.pk, tail="deliveries/999999/redeliver/")), 404)
+
+
+@pytest.mark.django_db
 def test_rotating_the_secret_answers_the_new_secret(admin_client, engagement, make_webhook):
     webhook = make_webhook()
 
@@ -245,6 +278,7 @@ def test_tokens_even_of_this_engagement_and_roles_without_the_action_get_403(
         ("delete", one(webhook.pk), None),
         ("post", one(webhook.pk, tail="rotate-secret/"), None),
         ("get", one(webhook.pk, tail="deliveries/"), None),
+        ("post", one(webhook.pk, tail="ping/"), None),
     ]
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     for method, url, data in requests:
@@ -274,6 +308,8 @@ def test_another_engagements_webhooks_answer_404(
         problem(api_client.get(url), 404)
     problem(api_client.delete(one(webhook.pk, slug="maison-lila")), 404)
     problem(api_client.post(one(webhook.pk, slug="maison-lila", tail="rotate-secret/")), 404)
+    problem(api_client.post(one(webhook.pk, slug="maison-lila", tail="ping/")), 404)
+    assert not WebhookDelivery.objects.filter(event="ping").exists()
     assert rows() == [(webhook.target_url, webhook.events, webhook.secret)]
 
 
@@ -288,6 +324,8 @@ def test_the_schema_describes_the_webhook_endpoints(api_client):
         "/api/v1/engagements/{slug}/webhooks/{id}/",
         "/api/v1/engagements/{slug}/webhooks/{id}/rotate-secret/",
         "/api/v1/engagements/{slug}/webhooks/{id}/deliveries/",
+        "/api/v1/engagements/{slug}/webhooks/{id}/ping/",
+        "/api/v1/engagements/{slug}/webhooks/{id}/deliveries/{item_pk}/redeliver/",
     } <= set(schema["paths"])
     created = schema["components"]["schemas"]["WebhookWithSecretOutput"]
     assert "secret" in created["properties"]
