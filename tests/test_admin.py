@@ -139,11 +139,9 @@ def demo(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def superuser_client(demo, db, client):
-    client.force_login(
-        User.objects.create_superuser(email="root@atelier.example", password="root-pass-123")
-    )
-    return client
+def superuser_client(demo, superuser_client):
+    """The superuser's client, on the demo data."""
+    return superuser_client
 
 
 def test_every_model_of_the_apps_has_an_admin():

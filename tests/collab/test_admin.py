@@ -12,14 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def superuser_client(client):
-    client.force_login(
-        User.objects.create_superuser(email="root@atelier.example", password="root-pass-123")
-    )
-    return client
-
-
-@pytest.fixture
 def objects(engagement, admin_user):
     assignment = member(engagement, Role.TESTER, email="tess@atelier.example")
     issued = api_token_create(engagement=engagement, name="CI", scope="read", created_by=None)
