@@ -313,3 +313,28 @@ def test_members_without_staff_status_are_sent_to_the_admin_login(demo, db, clie
             response = client.get(page)
             assert response.status_code == 302
             assert response.url.startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "backlog.Sprint",
+        "backlog.Label",
+        "backlog.ScoringSettings",
+        "backlog.ResponsibilityPolicy",
+        "collab.RhythmSettings",
+        "roadmap.StrategicObjective",
+        "roadmap.RoadmapSettings",
+        "roles.RoleAssignment",
+    ],
+)
+def test_an_editable_rows_engagement_never_changes_in_the_admin(superuser_client, name):
+    model = apps.get_model(name)
+    obj = model._default_manager.order_by("pk").first()
+
+    page = superuser_client.get(url(model, "change", obj.pk))
+
+    assert page.status_code == 200
+    assert 'name="_save"' in page.content.decode()
+    assert 'name="engagement"' not in page.content.decode()
+    assert obj.engagement.name in page.content.decode()

@@ -159,3 +159,16 @@ def test_people_without_staff_status_cannot_open_the_admin(client, director):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+def test_an_assignment_changes_only_its_allocation_and_dates(superuser_client, objects):
+    assignment = objects["roleassignment"]
+
+    content = superuser_client.get(
+        reverse("admin:roles_roleassignment_change", args=[assignment.pk])
+    ).content.decode()
+
+    assert 'name="allocation_percent"' in content
+    assert 'name="start_date"' in content
+    for field in ("engagement", "person", "role"):
+        assert f'name="{field}"' not in content
