@@ -1,4 +1,5 @@
-"""Admin of the collaboration core: read-mostly; API keys are issued on the dashboard."""
+"""Admin of the collaboration core: read-mostly; API keys are issued on the dashboard. The
+rhythm's and the webhooks' admins live beside their models (imported at the end)."""
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -8,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from collab.models import ApiToken, Engagement, Organization, User
+from collab.common.admin import ReadOnlyAdmin
+from collab.models import ApiToken, Engagement, IdempotencyRecord, Organization, User
 from collab.services import api_token_revoke
 
 
@@ -179,3 +181,27 @@ class ApiTokenAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    """The first answers to creations sent with an ``Idempotency-Key``, replayed to a retry and
+    purged after a day by a periodic task: read-only."""
+
+    list_display = (
+        "created_at",
+        "principal_kind",
+        "principal_id",
+        "method",
+        "path",
+        "response_status",
+        "key",
+    )
+    list_filter = ("principal_kind", "method", "response_status", "created_at")
+    search_fields = ("key", "path")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")
+
+
+from collab.rhythm import admin as rhythm_admin  # noqa: E402, F401  (registers them)
+from collab.webhooks import admin as webhooks_admin  # noqa: E402, F401  (registers them)

@@ -22,6 +22,12 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     date_hierarchy = "start_date"
     readonly_fields = ("created_at",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # Like roles.services.role_assignment_update: only the allocation and the dates change;
+        # another person, role or engagement is another assignment.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "engagement", "person", "role") if obj is not None else fields
+
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):

@@ -3,6 +3,7 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
+from collab.models import User
 from roles.models import Role
 from tests.factories import EngagementFactory, member
 
@@ -38,6 +39,15 @@ def admin_user(engagement):
 @pytest.fixture
 def director(engagement):
     return member(engagement, Role.DIRECTOR, email="director@nordfer.example")
+
+
+@pytest.fixture
+def superuser_client(db, client):
+    """A test client signed in as the agency's superuser, for the Django admin."""
+    client.force_login(
+        User.objects.create_superuser(email="root@atelier.example", password="root-pass-123")
+    )
+    return client
 
 
 @pytest.fixture

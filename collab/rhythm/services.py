@@ -101,6 +101,29 @@ def notifications_mark_all_read(*, person: User) -> int:
     )
 
 
+def reminder_offsets_clean(reminder_offsets: object) -> list[int]:
+    """The reminder offsets, latest first: a list of distinct whole minutes, each from 5
+    minutes to one week."""
+    refusal = ValidationError(
+        {
+            "reminder_offsets": _(
+                "Give distinct offsets between 5 minutes and one week (10080 minutes)."
+            )
+        }
+    )
+    if not isinstance(reminder_offsets, list | tuple):
+        raise refusal
+    try:
+        offsets = sorted({int(offset) for offset in reminder_offsets}, reverse=True)
+    except (TypeError, ValueError):
+        raise refusal from None
+    if len(offsets) != len(reminder_offsets) or not all(
+        5 <= offset <= MAX_OFFSET_MINUTES for offset in offsets
+    ):
+        raise refusal
+    return offsets
+
+
 @transaction.atomic
 def rhythm_settings_update(
     *,
@@ -114,18 +137,7 @@ def rhythm_settings_update(
         engagement=engagement
     )
     if reminder_offsets is not None:
-        offsets = sorted({int(offset) for offset in reminder_offsets}, reverse=True)
-        if len(offsets) != len(reminder_offsets) or not all(
-            5 <= offset <= MAX_OFFSET_MINUTES for offset in offsets
-        ):
-            raise ValidationError(
-                {
-                    "reminder_offsets": _(
-                        "Give distinct offsets between 5 minutes and one week (10080 minutes)."
-                    )
-                }
-            )
-        settings.reminder_offsets = offsets
+        settings.reminder_offsets = reminder_offsets_clean(reminder_offsets)
     if review_duration_minutes is not None:
         settings.review_duration_minutes = review_duration_minutes
     settings.full_clean()
@@ -165,6 +177,7 @@ __all__ = [
     "outcome_record",
     "person_preferences_get_or_create",
     "person_preferences_update",
+    "reminder_offsets_clean",
     "reminders_sweep",
     "rhythm_settings_get",
     "rhythm_settings_update",

@@ -12,14 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def superuser_client(client):
-    client.force_login(
-        User.objects.create_superuser(email="root@atelier.example", password="root-pass-123")
-    )
-    return client
-
-
-@pytest.fixture
 def objects(engagement, admin_user):
     assignment = member(engagement, Role.TESTER, email="tess@atelier.example")
     issued = api_token_create(engagement=engagement, name="CI", scope="read", created_by=None)
@@ -167,3 +159,16 @@ def test_people_without_staff_status_cannot_open_the_admin(client, director):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+def test_an_assignment_changes_only_its_allocation_and_dates(superuser_client, objects):
+    assignment = objects["roleassignment"]
+
+    content = superuser_client.get(
+        reverse("admin:roles_roleassignment_change", args=[assignment.pk])
+    ).content.decode()
+
+    assert 'name="allocation_percent"' in content
+    assert 'name="start_date"' in content
+    for field in ("engagement", "person", "role"):
+        assert f'name="{field}"' not in content
