@@ -21,12 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet, Sum
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from collab.models import Engagement, User
-from roles.models import AGENCY_ROLES, Role, RoleAssignment
+from roles.models import AGENCY_ROLES, Role, RoleAssignment, assignment_today
 
 CORE_ROLES: tuple[Role, ...] = (
     Role.PROJECT_MANAGER,
@@ -135,7 +134,7 @@ def person_loads(
 ) -> dict[int, PersonLoad]:
     """Every person holding a role in force on one of the engagements, with the sum of the
     allocations of all their assignments in force on any engagement (one query)."""
-    day = on or timezone.localdate()
+    day = on or assignment_today()
     people = (
         RoleAssignment.objects.active(day)
         .filter(engagement_id__in=_ids(engagements))
@@ -163,7 +162,7 @@ def role_coverage(
 ) -> dict[int, RoleCoverage]:
     """Coverage of the core roles per engagement id, with the overloaded people among each
     engagement's members (two queries whatever the number of engagements)."""
-    day = on or timezone.localdate()
+    day = on or assignment_today()
     ids = _ids(engagements)
     assignments = (
         RoleAssignment.objects.active(day)
@@ -234,7 +233,7 @@ def agency_matrix(
     """Person x engagement x role: every person holding an agency role in force on one of the
     engagements, their roles and allocation on each of them, and their total allocation across
     all their assignments in force (two queries)."""
-    day = on or timezone.localdate()
+    day = on or assignment_today()
     ids = _ids(engagements)
     assignments = (
         RoleAssignment.objects.active(day)
@@ -285,7 +284,7 @@ def agency_engagements(
 ) -> QuerySet[Engagement]:
     """The engagements among ``visible`` where the person holds an agency role in force, and,
     with ``project_manager``, where that person is project manager."""
-    day = on or timezone.localdate()
+    day = on or assignment_today()
     staffed = RoleAssignment.objects.active(day).filter(person_id=person.pk, role__in=AGENCY_ROLES)
     scope = visible.filter(pk__in=staffed.values("engagement_id"))
     if project_manager is not None:
@@ -301,7 +300,7 @@ def project_managers(
 ) -> list[User]:
     """The people holding the project manager role in force on these engagements, by name
     (one query)."""
-    day = on or timezone.localdate()
+    day = on or assignment_today()
     managing = RoleAssignment.objects.active(day).filter(
         engagement__in=engagements, role=Role.PROJECT_MANAGER
     )

@@ -38,10 +38,17 @@ AGENCY_ROLES = frozenset(
 CLIENT_ROLES = frozenset({Role.DIRECTOR, Role.STAKEHOLDER})
 
 
+def assignment_today() -> datetime.date:
+    """Today as role assignments count their days: the calendar day in UTC, the same for every
+    viewer. (The viewer's own day would give a person in New York a role given at 21:00 their
+    time only at their next midnight, and take it from someone in Tokyo hours early.)"""
+    return timezone.now().astimezone(datetime.UTC).date()
+
+
 class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
     def active(self, on: datetime.date | None = None) -> RoleAssignmentQuerySet:
-        """Assignments in force on a day (today by default): started, and not yet ended."""
-        day = on or timezone.localdate()
+        """Assignments in force on a day (today in UTC by default): started, not yet ended."""
+        day = on or assignment_today()
         return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
 
 
@@ -67,7 +74,7 @@ class RoleAssignment(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("Share of this person's working time given to this role, 0 to 100."),
     )
-    start_date = models.DateField(_("start date"), default=timezone.localdate)
+    start_date = models.DateField(_("start date"), default=assignment_today)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from collab.common.tasks import enqueue_on_commit
 from collab.models import Engagement, User
-from roles.models import Invitation, Role, RoleAssignment
+from roles.models import Invitation, Role, RoleAssignment, assignment_today
 
 INVITATION_SALT = "tandem.invitation"
 ASSIGNMENT_EDITABLE_FIELDS = ("allocation_percent", "start_date", "end_date")
@@ -44,7 +44,7 @@ def role_assignment_create(
         person=person,
         role=role,
         allocation_percent=allocation_percent,
-        start_date=start_date or timezone.localdate(),
+        start_date=start_date or assignment_today(),
         end_date=end_date,
     )
     try:

@@ -6,7 +6,6 @@ per person, role and engagement, an end after the start). Nothing here saves a r
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -15,7 +14,7 @@ from rest_framework.reverse import reverse
 
 from collab.api.serializers import RefuseUnchangeableFields
 from collab.models import User
-from roles.models import Role, RoleAssignment
+from roles.models import Role, RoleAssignment, assignment_today
 
 
 class PersonByEmailField(serializers.SlugRelatedField):
@@ -64,7 +63,7 @@ class RoleAssignmentOutputSerializer(serializers.Serializer):
         )
 
     def get_in_force(self, assignment: RoleAssignment) -> bool:
-        today = timezone.localdate()
+        today = assignment_today()
         return assignment.start_date <= today and (
             assignment.end_date is None or assignment.end_date >= today
         )

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
@@ -158,3 +159,43 @@ def test_only_agency_admins_may_open_engagements(engagement):
     assert policy.can_create_engagements(member(engagement, Role.AGENCY_ADMIN))
     assert not policy.can_create_engagements(member(engagement, Role.PROJECT_MANAGER))
     assert not policy.can_create_engagements(member(engagement, Role.DIRECTOR))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("zone", "utc_time"),
+    [
+        # 21:00 on the 23rd in New York; 05:00 on the 25th in Tokyo: the UTC day (the 24th) counts.
+        ("America/New_York", datetime.datetime(2026, 11, 24, 2, 0, tzinfo=datetime.UTC)),
+        ("Asia/Tokyo", datetime.datetime(2026, 11, 24, 20, 0, tzinfo=datetime.UTC)),
+    ],
+)
+def test_a_role_counts_days_in_utc_whatever_the_viewers_zone(client, zone, utc_time):
+    from roles.services import role_assignment_create
+
+    person = UserFactory(time_zone=zone)
+
+    def held(slug: str, **dates) -> str:
+        engagement = EngagementFactory(slug=slug, key_prefix=slug[:4].upper())
+        RoleAssignmentFactory(engagement=engagement, person=person, role=Role.TESTER, **dates)
+        return f"/engagements/{slug}/"
+
+    with time_machine.travel(utc_time, tick=False):
+        given_now = EngagementFactory(slug="nordfer", key_prefix="NORD")
+        assignment = role_assignment_create(
+            engagement=given_now, person=person, role=Role.TESTER, allocation_percent=50
+        )
+        ending_today = held("lila", start_date=datetime.date(2026, 1, 1), end_date=utc_time.date())
+        ended = held(
+            "cave",
+            start_date=datetime.date(2026, 1, 1),
+            end_date=utc_time.date() - datetime.timedelta(days=1),
+        )
+        client.force_login(person)
+
+        # Given now, in force now, whatever the date on the person's own clock.
+        assert assignment.start_date == utc_time.date()
+        assert client.get("/engagements/nordfer/").status_code == 200
+        # Ending today (UTC): still in force; ended yesterday (UTC): gone.
+        assert client.get(ending_today).status_code == 200
+        assert client.get(ended).status_code == 404
