@@ -25,7 +25,28 @@ def test_the_quick_bench_seeds_measures_and_prints_a_table(tmp_path):
     assert Ticket.objects.filter(engagement__slug="bench-import").count() == 30
     lines = text.splitlines()
     header = next(line for line in lines if line.startswith("measurement"))
-    assert header.split() == ["measurement", "runs", "median", "ms", "p95", "ms", "queries", "note"]
+    assert header.split() == [
+        "measurement",
+        "runs",
+        "median",
+        "ms",
+        "p95",
+        "ms",
+        "queries",
+        "peak",
+        "MiB",
+        "note",
+    ]
+    # Every page, API and import row has its traced peak of Python allocations.
+    measured = [
+        line
+        for line in lines
+        if line.startswith(("API", "Backlog page", "Import")) and "not measured" not in line
+    ]
+    assert len(measured) == 5
+    column = header.index("peak MiB")
+    peaks = [float(line[column:].split()[0]) for line in measured]
+    assert all(peak >= 0 for peak in peaks) and max(peaks) > 0
     for name in (
         "API ticket list, first page",
         "API ticket list, deep page",

@@ -13,6 +13,9 @@ hundred, for the smoke test), then reports the median and p95 over 20 runs, with
 queries, of the ticket list API (first page and a deep page reached through the cursor, sorted
 by score, filtered by kind) and of the backlog page, and the time to import 5,000 Jira rows.
 
+Memory: for the pages, the API and the import, one more run (never a timed one: tracing slows
+Python down) is traced with ``tracemalloc``; the table gives its peak of Python allocations.
+
 Run it against a database of its own; it refuses a database holding anything but its own data
 unless ``--force``. On PostgreSQL::
 
@@ -31,6 +34,8 @@ import io
 import math
 import statistics
 import time
+import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -92,6 +97,18 @@ class Measurement:
     p95_ms: float | None = None
     queries: int | None = None
     note: str = ""
+    peak_mib: float | None = None
+
+
+def peak_mib(work: Callable[[], object]) -> float:
+    """The peak of Python allocations while ``work`` runs, in MiB (traced, so never timed)."""
+    tracemalloc.start()
+    try:
+        work()
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / (1024 * 1024)
 
 
 def p95(values: list[float]) -> float:
@@ -355,8 +372,11 @@ class Command(BaseCommand):
                 get()
                 timings.append((time.perf_counter() - started) * 1000)
             queries = len(captured)
+        memory = peak_mib(get)
         self._say(f"{name}: done")
-        return Measurement(name, runs, statistics.median(timings), p95(timings), queries)
+        return Measurement(
+            name, runs, statistics.median(timings), p95(timings), queries, peak_mib=memory
+        )
 
     def _deep(self, client: Client, api: str | None, query: str, sizes: Sizes) -> Measurement:
         name = "API ticket list, deep page"
@@ -386,13 +406,21 @@ class Command(BaseCommand):
                 f"Imported ticket {n},JIRA-{n},{kind},To Do,Medium,12/Mar/24 10:15 AM,a,b\n"
             )
         data = buffer.getvalue().encode()
+
+        def run(dry_run: bool) -> Any:
+            return tickets_import(
+                actor=director, engagement=engagement, data=data, fmt="jira", dry_run=dry_run
+            )
+
         results = []
         for dry_run, label in ((True, "dry run"), (False, "import")):
             started = time.perf_counter()
-            report = tickets_import(
-                actor=director, engagement=engagement, data=data, fmt="jira", dry_run=dry_run
-            )
+            report = run(dry_run)
             elapsed = (time.perf_counter() - started) * 1000
+            if not dry_run:
+                # The traced run imports the same rows again, into an emptied backlog.
+                Ticket.objects.filter(engagement=engagement).delete()
+            memory = peak_mib(lambda dry_run=dry_run: run(dry_run))
             done = report.ready if dry_run else len(report.created)
             results.append(
                 Measurement(
@@ -403,13 +431,14 @@ class Command(BaseCommand):
                     None,
                     f"{done} rows, {done / (elapsed / 1000):.0f} rows/s"
                     + (f", {len(report.errors)} errors" if report.errors else ""),
+                    peak_mib=memory,
                 )
             )
             self._say(f"Import, {label}: done")
         return results
 
     def _table(self, results: list[Measurement]) -> None:
-        headers = ("measurement", "runs", "median ms", "p95 ms", "queries", "note")
+        headers = ("measurement", "runs", "median ms", "p95 ms", "queries", "peak MiB", "note")
 
         def number(value: float | None) -> str:
             return "—" if value is None else f"{value:.1f}"
@@ -421,6 +450,7 @@ class Command(BaseCommand):
                 number(r.median_ms),
                 number(r.p95_ms),
                 "—" if r.queries is None else str(r.queries),
+                number(r.peak_mib),
                 r.note,
             )
             for r in results
