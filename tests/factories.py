@@ -1,5 +1,7 @@
 """factory_boy factories; every object graph stays inside one engagement."""
 
+import datetime
+
 import factory
 from django.utils import timezone
 
@@ -67,6 +69,9 @@ class RoleAssignmentFactory(factory.django.DjangoModelFactory):
     person = factory.SubFactory(UserFactory)
     role = Role.DEVELOPER
     allocation_percent = 50
+    # Held since long before any date a test travels to: a role that started "today" would not
+    # be in force in a test set in an earlier month, and the suite would depend on the day it runs.
+    start_date = datetime.date(2020, 1, 1)
 
 
 class InvitationFactory(factory.django.DjangoModelFactory):
