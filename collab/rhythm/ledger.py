@@ -31,24 +31,32 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def claim(
-    model: type[models.Model], *, now: dt.datetime, limit: int = BATCH_SIZE
+    model: type[models.Model],
+    *,
+    now: dt.datetime,
+    limit: int = BATCH_SIZE,
+    pending: str = DeliveryState.PENDING,
+    claimed: str = DeliveryState.CLAIMED,
+    scope: Q | None = None,
 ) -> tuple[str, list[int]]:
     """Claim up to ``limit`` due rows of a ledger for this worker; returns the claim token and
-    the claimed ids."""
+    the claimed ids. Another ledger (the webhooks') names its own ``pending`` and ``claimed``
+    states and may narrow the rows with ``scope``, which may follow a relation: only the
+    ledger's own rows are locked."""
     token = uuid.uuid4().hex
-    due = Q(state=DeliveryState.PENDING, next_attempt_at__lte=now) | Q(
-        state=DeliveryState.CLAIMED, claimed_at__lt=now - CLAIM_TIMEOUT
+    due = Q(state=pending, next_attempt_at__lte=now) | Q(
+        state=claimed, claimed_at__lt=now - CLAIM_TIMEOUT
     )
     with transaction.atomic():
         ids = list(
-            model.objects.select_for_update(skip_locked=True)
-            .filter(due)
+            model.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(due, scope or Q())
             .order_by("next_attempt_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )
         if ids:
             model.objects.filter(due, pk__in=ids).update(
-                state=DeliveryState.CLAIMED, claimed_at=now, claim_token=token
+                state=claimed, claimed_at=now, claim_token=token
             )
     return token, ids
 

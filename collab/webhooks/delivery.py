@@ -1,13 +1,14 @@
 """Sending the deliveries, exactly once each, from the ledger (the same claim as the rhythm's
 reminders, ``collab.rhythm.ledger``).
 
-A batch is *claimed* in a short transaction: ``SELECT … FOR UPDATE SKIP LOCKED`` over pending
-rows that are due (and ``sending`` rows claimed longer than ``CLAIM_TIMEOUT`` ago: their worker
-crashed), then an update to ``sending`` with a fresh claim token, guarded by the state. The
-HTTP request leaves after that commit, and its outcome is recorded only if the row still
-carries our token. Two sweeps, a retried task or a second beat never send the same row twice;
-the one window left is a crash between the receiver's answer and the update, after which the
-row is sent again with the same ``Tandem-Delivery`` id, which receivers use to deduplicate.
+A batch is *claimed* by ``ledger.claim`` in a short transaction: ``SELECT … FOR UPDATE SKIP
+LOCKED`` over pending rows that are due (and ``sending`` rows claimed longer than
+``ledger.CLAIM_TIMEOUT`` ago: their worker crashed), then an update to ``sending`` with a fresh
+claim token, guarded by the state. The HTTP request leaves after that commit, and its outcome
+is recorded only if the row still carries our token. Two sweeps, a retried task or a second
+beat never send the same row twice; the one window left is a crash between the receiver's
+answer and the update, after which the row is sent again with the same ``Tandem-Delivery`` id,
+which receivers use to deduplicate.
 
 Retries: a non-2xx answer or a network error is retried after 1 minute, 5 minutes, 30 minutes,
 2 hours and 8 hours; then the delivery has failed. A target refused by the private-target rule
@@ -21,7 +22,6 @@ import datetime as dt
 import json
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 
 import httpx
@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collab.rhythm import ledger
 from collab.rhythm.notify import notifications_write
 from collab.webhooks.models import Webhook, WebhookDelivery, WebhookDeliveryState
 from collab.webhooks.roles_bridge import agency_admins
@@ -53,7 +54,6 @@ RETRY_DELAYS = (
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 DISABLE_AFTER = 10
-CLAIM_TIMEOUT = dt.timedelta(minutes=5)
 REQUEST_TIMEOUT_SECONDS = 5.0
 BATCH_SIZE = 10
 # A sweep stops claiming after this long and leaves the rest to the next beat, well within the
@@ -98,22 +98,14 @@ class SendResult:
 def deliveries_claim(*, now: dt.datetime, limit: int = BATCH_SIZE) -> tuple[str, list[int]]:
     """Claim up to ``limit`` due deliveries of active webhooks; returns the claim token and
     the claimed ids."""
-    token = uuid.uuid4().hex
-    due = Q(state=S.PENDING, next_attempt_at__lte=now) | Q(
-        state=S.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
+    return ledger.claim(
+        WebhookDelivery,
+        now=now,
+        limit=limit,
+        pending=S.PENDING,
+        claimed=S.SENDING,
+        scope=Q(webhook__is_active=True),
     )
-    with transaction.atomic():
-        ids = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(due, webhook__is_active=True)
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if ids:
-            WebhookDelivery.objects.filter(due, pk__in=ids).update(
-                state=S.SENDING, claimed_at=now, claim_token=token
-            )
-    return token, ids
 
 
 def delivery_body(delivery: WebhookDelivery) -> bytes:
