@@ -19,12 +19,12 @@ from collab.webhooks.services import webhook_event_emit, webhook_events_emit
 
 
 def ticket_webhook_data(ticket: Ticket, engagement: Engagement) -> dict[str, Any]:
-    """The ticket as an event's ``data`` describes it."""
-    path = reverse(
-        "backlog:ticket-detail", args=[engagement.slug, f"{engagement.key_prefix}-{ticket.number}"]
-    )
+    """The ticket as an event's ``data`` describes it (its key from the engagement given, so
+    that a batch never reads each ticket's engagement)."""
+    key = f"{engagement.key_prefix}-{ticket.number}"
+    path = reverse("backlog:ticket-detail", args=[engagement.slug, key])
     return {
-        "key": f"{engagement.key_prefix}-{ticket.number}",
+        "key": key,
         "title": ticket.title,
         "kind": ticket.kind,
         "origin": ticket.origin,
@@ -35,16 +35,17 @@ def ticket_webhook_data(ticket: Ticket, engagement: Engagement) -> dict[str, Any
 
 def tickets_created_emit(*, engagement: Engagement, tickets: Sequence[Ticket]) -> int:
     """One ``ticket.created`` event per ticket just filed, written with the filing (a constant
-    number of queries whatever the number of tickets)."""
+    number of queries whatever the number of tickets). The payloads are a generator: an import
+    into an engagement without webhooks builds none of them."""
     return webhook_events_emit(
         engagement=engagement,
-        events=[
+        events=(
             (
                 WebhookEvent.TICKET_CREATED,
                 {**ticket_webhook_data(ticket, engagement), "created_at": ticket.created_at},
             )
             for ticket in tickets
-        ],
+        ),
     )
 
 
