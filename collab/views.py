@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from dataclasses import dataclass
-from decimal import Decimal
 
-from babel.numbers import format_currency
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -22,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from collab import selectors, services
+from collab.common.money import money_text
 from collab.forms import (
     EngagementCreateForm,
     EngagementSettingsForm,
@@ -124,12 +123,6 @@ def _sync_cadence(engagement: Engagement, viewer_zone: datetime.tzinfo) -> SyncC
     )
 
 
-def _money(amount: Decimal, currency: str) -> str:
-    return format_currency(
-        amount, currency, locale=translation.to_locale(translation.get_language() or "en")
-    )
-
-
 @dataclass(frozen=True)
 class RoleHolders:
     role: str
@@ -152,8 +145,8 @@ def engagement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "collab/engagement_detail.html",
         {
             "engagement": engagement,
-            "hourly_cost": _money(engagement.client_hourly_cost, engagement.currency),
-            "day_rate": _money(engagement.agency_day_rate, engagement.currency),
+            "hourly_cost": money_text(engagement.client_hourly_cost, engagement.currency),
+            "day_rate": money_text(engagement.agency_day_rate, engagement.currency),
             "sync": _sync_cadence(engagement, timezone.get_current_timezone()),
             "team": _team_summary(engagement),
             "actions": policy.actions_of(request.user, engagement),

@@ -6,28 +6,22 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent
 from django import template
-from django.utils import translation
 from django.utils.safestring import SafeString
 
 from backlog.markdown import render_markdown
 from backlog.models import Status
 from backlog.scoring import Quadrant
+from collab.common.money import active_locale, money_text
 
 register = template.Library()
-
-
-def _locale() -> str:
-    return translation.to_locale(translation.get_language() or "en")
 
 
 @register.filter
 def money(amount: Decimal | None, currency: str) -> str:
     """An amount in the currency, written the way the active language writes it."""
-    if amount is None or amount == "":
-        return "—"
-    return format_currency(Decimal(amount), currency, locale=_locale())
+    return money_text(amount, currency)
 
 
 @register.filter
@@ -36,7 +30,7 @@ def decimal(value: Decimal | int | None, places: int = 2) -> str:
     if value is None or value == "":
         return "—"
     pattern = "#,##0." + "#" * int(places) if int(places) else "#,##0"
-    return format_decimal(Decimal(value), format=pattern, locale=_locale())
+    return format_decimal(Decimal(value), format=pattern, locale=active_locale())
 
 
 @register.filter
@@ -44,7 +38,7 @@ def percent(ratio: Decimal | None) -> str:
     """A ratio as a whole percentage in the active language (2.5 → 250 %)."""
     if ratio is None or ratio == "":
         return "—"
-    return format_percent(Decimal(ratio), format="#,##0 %", locale=_locale())
+    return format_percent(Decimal(ratio), format="#,##0 %", locale=active_locale())
 
 
 @register.filter
