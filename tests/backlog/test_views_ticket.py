@@ -210,8 +210,6 @@ def test_the_ticket_page_shows_description_breakdown_criteria_and_history(
 def test_the_history_is_shown_in_the_viewers_time_zone(client, engagement, director):
     director.time_zone = "America/New_York"
     director.save()
-    # A role starting "today" (UTC) is not in force yet in New York until its own midnight.
-    director.role_assignments.update(start_date=datetime.date(2020, 1, 1))
     ticket = TicketFactory(engagement=engagement)
     TicketHistory.objects.create(
         engagement=engagement,

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from roles.models import Role, RoleAssignment
+from roles.models import Role
 from tests.factories import member
 
 UTC = dt.UTC
@@ -37,6 +37,4 @@ def team(engagement):
             time_zone="America/New_York",
         ),
     }
-    # Tests travel in time: the roles have been in force since long before.
-    RoleAssignment.objects.filter(engagement=engagement).update(start_date=dt.date(2020, 1, 1))
     return people

@@ -4,7 +4,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from collab.webhooks.services import webhook_create
-from roles.models import Role, RoleAssignment
+from roles.models import Role
 from tests.factories import member
 
 UTC = dt.UTC
@@ -40,14 +40,5 @@ def make_webhook(engagement, admin_user, private_targets, httpserver):
 
 
 @pytest.fixture
-def admins_since_2020(engagement, admin_user):
-    """Tests travel in time: the roles have been in force since long before."""
-    RoleAssignment.objects.filter(engagement=engagement).update(start_date=dt.date(2020, 1, 1))
-    return admin_user
-
-
-@pytest.fixture
 def pm(engagement):
-    person = member(engagement, Role.PROJECT_MANAGER, email="pm@atelier.example")
-    RoleAssignment.objects.filter(person=person).update(start_date=dt.date(2020, 1, 1))
-    return person
+    return member(engagement, Role.PROJECT_MANAGER, email="pm@atelier.example")

@@ -174,7 +174,7 @@ def test_a_success_resets_the_failure_count(engagement, make_webhook, receiver):
 
 @pytest.mark.django_db
 def test_ten_failed_deliveries_in_a_row_disable_the_webhook_and_tell_the_agency_admins(
-    engagement, admins_since_2020, director, make_webhook, httpserver
+    engagement, director, make_webhook, httpserver
 ):
     httpserver.expect_request("/hook", method="POST").respond_with_data("", status=500)
     webhook = make_webhook()

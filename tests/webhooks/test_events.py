@@ -13,7 +13,7 @@ from collab.rhythm.services import meeting_mark_held
 from collab.webhooks.models import WebhookDelivery
 from collab.webhooks.services import webhook_set_active
 from roadmap.reviews.services import review_for_meeting, review_sign_off, review_start
-from roles.models import Role, RoleAssignment
+from roles.models import Role
 from tests.factories import member
 
 UTC = dt.UTC
@@ -24,7 +24,6 @@ SITE = django_settings.SITE_URL
 @pytest.fixture
 def roles_in_force(engagement, admin_user, director, pm):
     consultant = member(engagement, Role.CONSULTANT, email="consultant@atelier.example")
-    RoleAssignment.objects.filter(engagement=engagement).update(start_date=dt.date(2020, 1, 1))
     return {"admin": admin_user, "director": director, "pm": pm, "consultant": consultant}
 
 

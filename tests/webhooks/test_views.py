@@ -76,7 +76,7 @@ def test_another_engagements_webhooks_answer_404(
 
 
 def test_the_list_shows_state_events_last_delivery_and_failures(
-    client, engagement, admin_user, admins_since_2020, make_webhook
+    client, engagement, admin_user, make_webhook
 ):
     # The admin reads the page from New York: a role starting "today" (UTC) is not in force
     # there yet until New York's own midnight.

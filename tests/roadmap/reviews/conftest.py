@@ -7,7 +7,7 @@ from backlog.models import TicketHistory
 from collab.rhythm.models import Attendee, Meeting
 from roadmap.models import RoadmapItem
 from roadmap.reviews.services import review_for_meeting
-from roles.models import Role, RoleAssignment
+from roles.models import Role
 from tests.backlog.factories import TicketFactory
 from tests.factories import member
 
@@ -28,8 +28,6 @@ def team(engagement):
             engagement, Role.PROJECT_MANAGER, email="pm@atelier.example", display_name="Julien"
         ),
     }
-    # Tests travel in time: the roles have been in force since long before.
-    RoleAssignment.objects.filter(engagement=engagement).update(start_date=dt.date(2020, 1, 1))
     return people
 
 
