@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -65,3 +66,14 @@ def person_engagement_roles(*, person: User) -> list[EngagementRoles]:
         )
         entry.roles.append(assignment)
     return list(grouped.values())
+
+
+def people_holding(*, engagement: Engagement | int, roles: Iterable[str]) -> QuerySet[User]:
+    """Active people holding one of these roles in force on the engagement (or its id), each
+    once, oldest account first: who is told about something a role answers for."""
+    holders = (
+        RoleAssignment.objects.active()
+        .filter(engagement=engagement, role__in=list(roles))
+        .values("person_id")
+    )
+    return User.objects.filter(pk__in=holders, is_active=True).order_by("pk")

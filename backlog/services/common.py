@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from backlog.models import Ticket, TicketHistory
 from collab.models import Engagement, User
 from roles.models import CLIENT_ROLES, Role, RoleAssignment
+from roles.policy import roles_of
 
 
 class TransitionRefused(Exception):
@@ -102,16 +103,6 @@ def versioned_save(*, ticket: Ticket, fields: list[str], expected_version: int) 
     ticket.updated_at = now
 
 
-def roles_held(person: User, engagement: Engagement) -> frozenset[Role]:
-    """The roles a person holds in force today on the engagement."""
-    return frozenset(
-        Role(role)
-        for role in RoleAssignment.objects.active()
-        .filter(engagement=engagement, person=person)
-        .values_list("role", flat=True)
-    )
-
-
 def members_in_force(*, engagement: Engagement, people: Iterable[User]) -> set[int]:
     """The pks of those among ``people`` who hold a role in force on the engagement (one query,
     none for nobody)."""
@@ -154,11 +145,11 @@ def check_same_engagement(*, engagement: Engagement, obj: Any, field: str) -> No
 
 def require_client(*, actor: User, engagement: Engagement) -> None:
     """Refuse (403) unless the actor holds a client role (director or stakeholder) in force."""
-    if not isinstance(actor, User) or not roles_held(actor, engagement) & CLIENT_ROLES:
+    if not isinstance(actor, User) or not roles_of(actor, engagement) & CLIENT_ROLES:
         raise PermissionDenied(_("Only the client's director or stakeholders can do this."))
 
 
 def require_tester(*, actor: User, engagement: Engagement) -> None:
     """Refuse (403) unless the actor holds the tester role in force."""
-    if not isinstance(actor, User) or Role.TESTER not in roles_held(actor, engagement):
+    if not isinstance(actor, User) or Role.TESTER not in roles_of(actor, engagement):
         raise PermissionDenied(_("Only someone holding the tester role records QA verdicts."))

@@ -27,7 +27,6 @@ from backlog.services.common import (
     TransitionRefused,
     history_add,
     require_client,
-    roles_held,
     versioned_save,
 )
 from backlog.services.events import ticket_status_changed_emit
@@ -40,7 +39,7 @@ from backlog.services.fields import (
     refuse_unknown_fields,
 )
 from collab.models import User
-from roles.policy import Action, require
+from roles.policy import Action, require, roles_of
 
 
 def _shown(field: Any, value: Any) -> Any:
@@ -220,7 +219,7 @@ def ticket_transition(
     if locked.version != version:
         raise StaleVersion(locked, version)
     settings = scoring_settings_get(engagement=locked.engagement)
-    roles = roles_held(actor, locked.engagement) if isinstance(actor, User) else frozenset()
+    roles = roles_of(actor, locked.engagement)
     facts = workflow.guard_facts(ticket=locked, to_status=to_status, settings=settings)
     reasons = workflow.refusal_reasons(
         ticket=locked, to_status=to_status, roles=roles, facts=facts, reason=reason

@@ -10,19 +10,14 @@ from django.urls import reverse
 from backlog.models import Ticket
 from collab.models import Engagement
 from collab.rhythm.notify import tickets_unrouted_notify
-from roles.models import Role, RoleAssignment
+from roles.models import Role
+from roles.selectors import people_holding
 
 
 def unrouted_tickets_notify(*, engagement: Engagement, tickets: Sequence[Ticket]) -> int:
     """One inbox entry per project manager in force for the unrouted tickets just filed (two
     queries whatever their number); nobody to tell when no project manager is assigned."""
-    managers = [
-        assignment.person
-        for assignment in RoleAssignment.objects.active()
-        .filter(engagement=engagement, role=Role.PROJECT_MANAGER, person__is_active=True)
-        .select_related("person")
-        .order_by("pk")
-    ]
+    managers = list(people_holding(engagement=engagement, roles=[Role.PROJECT_MANAGER]))
     rows = [
         (
             ticket.key,

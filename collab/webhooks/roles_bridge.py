@@ -11,12 +11,7 @@ from collab.models import User
 
 def agency_admins(*, engagement_id: int) -> list[User]:
     """The active people holding the agency admin role in force on the engagement."""
-    from roles.models import Role, RoleAssignment
+    from roles.models import Role
+    from roles.selectors import people_holding
 
-    return [
-        assignment.person
-        for assignment in RoleAssignment.objects.active()
-        .filter(engagement_id=engagement_id, role=Role.AGENCY_ADMIN, person__is_active=True)
-        .select_related("person")
-        .order_by("person_id")
-    ]
+    return list(people_holding(engagement=engagement_id, roles=[Role.AGENCY_ADMIN]))

@@ -210,13 +210,3 @@ def realisation_accuracy(*, engagement: Engagement) -> list[QuarterAccuracy]:
         )
         for quarter, (count, estimated, realised) in sorted(totals.items())
     ]
-
-
-def people_holding(*, engagement: Engagement, roles: list[str]) -> QuerySet[User]:
-    """Active people holding one of these roles in force on the engagement."""
-    holders = (
-        RoleAssignment.objects.active()
-        .filter(engagement=engagement, role__in=roles)
-        .values("person_id")
-    )
-    return User.objects.filter(pk__in=holders, is_active=True).order_by("pk")

@@ -36,12 +36,12 @@ from roadmap.reviews.pack import pack_build
 from roadmap.reviews.selectors import (
     done_at_expression,
     overdue_filter,
-    people_holding,
     review_sign_off_refusals,
     roadmap_settings_get,
 )
 from roadmap.reviews.snapshot import snapshot_document
 from roles.models import Role
+from roles.selectors import people_holding
 
 
 def _months_before(moment: dt.datetime, months: int) -> dt.datetime:
