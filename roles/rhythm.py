@@ -11,7 +11,6 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +19,9 @@ from collab.rhythm.models import Meeting
 from collab.rhythm.scheduling import MeetingPeople, ScheduleResult, meetings_schedule
 from roles.models import AGENCY_ROLES, Role, RoleAssignment
 from roles.policy import roles_of
+
+# Re-exported: the rhythm's pages reach the roles through this module (their import contract).
+from roles.selectors import engagement_members as engagement_members
 
 if TYPE_CHECKING:
     from roles.policy import Principal
@@ -128,10 +130,3 @@ def require_meeting_role(
             _("Only someone holding one of these roles can do this: %(roles)s.")
             % {"roles": ", ".join(str(role.label) for role in sorted(roles))}
         )
-
-
-def engagement_members(*, engagement: Engagement) -> QuerySet[User]:
-    """Active people holding a role in force on the engagement, by name: whom a meeting may
-    invite and whom an action item may name."""
-    member_ids = RoleAssignment.objects.active().filter(engagement=engagement).values("person_id")
-    return User.objects.filter(pk__in=member_ids, is_active=True).order_by("display_name", "pk")

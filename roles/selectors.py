@@ -77,3 +77,10 @@ def people_holding(*, engagement: Engagement | int, roles: Iterable[str]) -> Que
         .values("person_id")
     )
     return User.objects.filter(pk__in=holders, is_active=True).order_by("pk")
+
+
+def engagement_members(*, engagement: Engagement) -> QuerySet[User]:
+    """Active people holding a role in force on the engagement, by name: whom a meeting may
+    invite, an action item may name, or a ticket may be given to through the API."""
+    member_ids = RoleAssignment.objects.active().filter(engagement=engagement).values("person_id")
+    return User.objects.filter(pk__in=member_ids, is_active=True).order_by("display_name", "pk")

@@ -34,7 +34,8 @@ from backlog.scoring import Quadrant
 from collab.api.serializers import RefuseUnchangeableFields
 from collab.models import User
 from roles.api.serializers import PersonBriefOutputSerializer
-from roles.models import Role, RoleAssignment
+from roles.models import Role
+from roles.selectors import engagement_members
 
 
 @extend_schema_field(OpenApiTypes.DECIMAL)
@@ -91,8 +92,7 @@ class EngagementMemberField(serializers.SlugRelatedField):
         super().__init__(slug_field="email", **kwargs)
 
     def get_queryset(self):
-        members = RoleAssignment.objects.active().filter(engagement=self.context["engagement"])
-        return User.objects.filter(is_active=True, pk__in=members.values("person_id"))
+        return engagement_members(engagement=self.context["engagement"])
 
     def to_internal_value(self, data: Any) -> User:
         if not isinstance(data, str):
