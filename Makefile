@@ -171,6 +171,27 @@ run: install
 		|| $(RUN_ENV) $(BIN)/python manage.py seed_demo
 	@$(RUN_ENV) bash -c 'eval "$$RUN_SCRIPT"'
 
+# `make vendor`: the front-end libraries pinned in package-lock.json, copied from npm into
+# static/vendor/ (committed, with their licences), so that running Tandem needs no Node.
+# Run it after changing a version in package.json (then `npm install` to refresh the lock).
+VENDOR := static/vendor
+.PHONY: vendor
+vendor:
+	npm ci --silent
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/tabler/css $(VENDOR)/tabler/js \
+		$(VENDOR)/tabler-icons/fonts $(VENDOR)/htmx $(VENDOR)/sortablejs $(VENDOR)/chartjs
+	cp node_modules/@tabler/core/dist/css/tabler.min.css* $(VENDOR)/tabler/css/
+	cp node_modules/@tabler/core/dist/js/tabler.min.js* $(VENDOR)/tabler/js/
+	@# Tabler ships no LICENSE file: its package.json (MIT) and the files' headers stand for it.
+	cp node_modules/@tabler/core/package.json $(VENDOR)/tabler/
+	cp node_modules/@tabler/icons-webfont/dist/tabler-icons.min.css $(VENDOR)/tabler-icons/
+	cp node_modules/@tabler/icons-webfont/dist/fonts/tabler-icons.{woff2,woff,ttf} $(VENDOR)/tabler-icons/fonts/
+	cp node_modules/@tabler/icons-webfont/LICENSE $(VENDOR)/tabler-icons/
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE $(VENDOR)/htmx/
+	cp node_modules/sortablejs/Sortable.min.js node_modules/sortablejs/LICENSE $(VENDOR)/sortablejs/
+	cp node_modules/chart.js/dist/chart.umd.min.js* node_modules/chart.js/LICENSE.md $(VENDOR)/chartjs/
+	@du -sh $(VENDOR)
+
 # `make bench`: seeds 100,000 tickets in a PostgreSQL database of its own (created if missing,
 # BENCH_DATABASE_URL to change it) and prints the timings of the backlog list API and page, a
 # 5,000-row Jira import, the dashboard, the reminder sweep and review snapshots and diffs.

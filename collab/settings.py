@@ -52,6 +52,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # The forms' own templates (the renderer below overrides them from templates/forms/).
+    "django.forms",
+    # Template components (<c-card>, <c-page-header> ...) from templates/cotton/; configured by
+    # hand below rather than by the app's automatic set-up.
+    "django_cotton.apps.SimpleAppConfig",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -81,14 +86,27 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "collab.urls"
+# Every form renders with the design system's markup (templates/forms/), {{ form }} included.
+FORM_RENDERER = "collab.common.forms.TandemFormRenderer"
 WSGI_APPLICATION = "collab.wsgi.application"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # django-cotton compiles <c-...> component tags before Django parses a template.
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    [
+                        "django_cotton.cotton_loader.Loader",
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
+            "builtins": ["django_cotton.templatetags.cotton"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

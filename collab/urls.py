@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("roadmap.urls")),
     path("", include("roadmap.reviews.urls")),
     path("", include("roadmap.dashboard.urls")),
+    path("", include("roadmap.search.urls")),
 ]
 
 handler404 = "collab.common.errors.page_not_found"
