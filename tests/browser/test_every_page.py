@@ -88,7 +88,7 @@ PERSONAS = {
     "pm": (
         "julien.moreau@atelier.example",
         "nordfer",
-        ENGAGEMENT_PAGES + PERSONAL_PAGES + ["dashboard:agency-view"],
+        [*ENGAGEMENT_PAGES, *PERSONAL_PAGES, "dashboard:agency-view"],
     ),
     "tester": ("lea.fontaine@atelier.example", "nordfer", TESTER_PAGES + PERSONAL_PAGES),
     "stakeholder": (
@@ -102,10 +102,10 @@ PERSONAS = {
             "roadmap:board",
             "rhythm:meeting-detail",
             "reviews:review-list",
-        ]
-        + PERSONAL_PAGES,
+            *PERSONAL_PAGES,
+        ],
     ),
-    "admin": ("admin@atelier.example", "nordfer", MANAGEMENT_PAGES + ["roles:team"]),
+    "admin": ("admin@atelier.example", "nordfer", [*MANAGEMENT_PAGES, "roles:team"]),
 }
 
 
@@ -160,9 +160,7 @@ def _url(name: str, engagement: Engagement, arguments: dict[str, list]) -> str |
 def _check_width(page: Page, url: str, size: dict) -> list[str]:
     page.set_viewport_size(size)
     settle(page)
-    overflow = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth]"
-    )
+    overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     problems = []
     if overflow[0] > overflow[1]:
         wide = page.evaluate(

@@ -82,7 +82,7 @@ def test_logout_is_a_post_form_in_the_navigation(client, director):
     client.force_login(director)
     content = client.get(reverse("collab:engagement-list")).content.decode()
 
-    assert f'<form class="inline-form" method="post" action="{reverse("logout")}">' in content
+    assert f'<form method="post" action="{reverse("logout")}">' in content
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
@@ -506,7 +506,10 @@ def test_language_switch_to_french_changes_the_page_language(client, director):
     assert director.language == "fr"
     content = client.get("/engagements/").content.decode()
     assert '<html lang="fr">' in content
-    assert 'aria-pressed="true">Français</button>' in content
+    assert (
+        'aria-pressed="true"><span aria-hidden="true">FR</span>'
+        '<span class="visually-hidden">Français</span></button>'
+    ) in content
 
 
 def test_language_switch_works_for_anonymous_visitors(client):
@@ -548,9 +551,13 @@ def test_the_layout_has_no_inline_script_or_style(client, director, engagement):
     assert " style=" not in content
     assert " onclick=" not in content
     assert '<script src="/static/vendor/htmx/htmx.min.js" defer></script>' in content
-    assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false}\'>' in content
+    # Failed htmx answers swap nothing but those carrying a form again (400, 409, 422).
+    assert (
+        '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false, "responseHandling": '
+    ) in content
+    assert '{"code": "400|409|422", "swap": true, "error": false}' in content
     assert 'hx-headers=\'{"X-CSRFToken": "' in content
-    assert '<a class="skip-link" href="#main">' in content
+    assert '<a class="skip-link visually-hidden-focusable" href="#main">' in content
     assert "Content-Security-Policy" in client.get(reverse("login")).headers
 
 

@@ -153,7 +153,7 @@ def test_the_overview_shows_indicators_and_charts_with_text_alternatives(
     ):
         assert f"<caption>{title}</caption>" in content
     assert "<style" not in content and " style=" not in content and "<script>" not in content
-    assert 'aria-current="page">Health</a>' in content
+    assert 'aria-current="page"><span class="nav-link-icon"><i class="ti ti-heartbeat"' in content
 
 
 def test_a_member_of_another_engagement_gets_404_on_the_overview(

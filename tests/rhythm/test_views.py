@@ -195,7 +195,7 @@ def test_an_agenda_item_about_a_ticket_links_to_the_ticket(client, engagement, t
 
     ticket_url = reverse("backlog:ticket-detail", args=[engagement.slug, "NORD-7"])
     assert f'<a href="{ticket_url}">NORD-7 Express checkout</a>' in content
-    assert '<span class="agenda-item__title">Holiday planning</span>' in content
+    assert '<span class="agenda-item__title fw-medium">Holiday planning</span>' in content
 
 
 def test_a_stakeholder_may_read_but_not_edit_the_agenda(client, engagement, team, meeting):
@@ -614,4 +614,4 @@ def test_the_meeting_page_costs_the_same_queries_whatever_the_attendees_and_item
     with django_assert_num_queries(17):
         response = client.get(url)
     assert response.status_code == 200
-    assert response.content.decode().count('class="agenda-item"') == size
+    assert response.content.decode().count('class="agenda-item ') == size

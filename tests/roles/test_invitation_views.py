@@ -117,8 +117,8 @@ def test_existing_account_joins_without_a_password_change(
     page = client.get(accept_url(invitation))
     assert "password1" not in page.content.decode()
     assert (
-        '<button type="submit" class="button">Join Nordfer Industrie as Tester</button>'
-        in page.content.decode()
+        '<button type="submit" class="btn btn-primary w-100">'
+        "Join Nordfer Industrie as Tester</button>" in page.content.decode()
     )
     response = client.post(accept_url(invitation))
 

@@ -1,6 +1,7 @@
 """The team page, role assignments and API tokens on the dashboard."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -46,10 +47,10 @@ def test_team_page_lists_person_role_allocation_and_dates(client, engagement, di
     content = response.content.decode()
     assert "Léa Tester" in content
     assert "lea@atelier.example" in content
-    assert "<td>Tester</td>" in content
-    assert '<td class="number">40 %</td>' in content
-    assert "<td>1 Feb 2026</td>" in content
-    assert "<td>31 Dec 2026</td>" in content
+    assert '<td data-label="Role">Tester</td>' in content
+    assert '<td data-label="Allocation" class="num">40 %</td>' in content
+    assert '<td data-label="Start date">1 Feb 2026</td>' in content
+    assert '<td data-label="End date">31 Dec 2026</td>' in content
     # Agency roles first, in the order of a team (tester before the client's director).
     assert [(a.person.email, a.role) for a in response.context["assignments"]] == [
         ("lea@atelier.example", Role.TESTER),
@@ -177,7 +178,7 @@ def test_inviting_with_htmx_answers_the_partial(
     assert content.lstrip().startswith('<section id="invitations"')
     assert "<html" not in content
     assert "Invitation sent to ana@example.com." in content
-    assert '<th scope="row">ana@example.com</th>' in content
+    assert '<th scope="row" class="table-stack__title">ana@example.com</th>' in content
     assert Invitation.objects.get().email == "ana@example.com"
 
 
@@ -392,7 +393,9 @@ def test_token_list_shows_scope_created_last_used_and_revoked(client, engagement
 
     content = client.get(reverse("roles:api-tokens", args=[engagement.slug])).content.decode()
 
-    assert "<td>Read</td>" in content
+    assert re.search(
+        r'<td data-label="Scope">\s*<span class="badge bg-info-lt[^>]*>Read</span>', content
+    )
     assert f"<code>{issued.token.prefix}</code>" in content
     assert "2 Mar 2026, 10:00" in content  # in the admin's zone, Europe/Paris
     assert issued.raw_key not in content

@@ -2,6 +2,7 @@
 and its buttons."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -98,12 +99,16 @@ def test_the_list_shows_state_events_last_delivery_and_failures(
     assert "Helpdesk" in content
     # Each event by its label for people and its code for integrations.
     assert (
-        "A ticket is filed <code>ticket.created</code><br>"
-        "A meeting is marked held <code>meeting.held</code>"
+        "<div>A ticket is filed <code>ticket.created</code></div>"
+        "<div>A meeting is marked held <code>meeting.held</code></div>"
     ) in content
-    assert '<span class="badge badge--failed">Failed</span> 4 May 2026, 05:00' in content
+    assert re.search(
+        r'class="badge bg-danger-lt[^>]*>Failed</span>\s*'
+        r'<span class="small">4 May 2026, 05:00</span>',
+        content,
+    )
     assert "HTTP 500" in content
-    assert '<td class="number">3</td>' in content
+    assert '<td data-label="Failed deliveries in a row" class="num">3</td>' in content
     assert webhook.secret not in content
     assert f'href="{list_url(engagement)}"' in content  # in the engagement's navigation
 
@@ -218,8 +223,8 @@ def test_the_webhook_page_shows_its_log_newest_first_in_the_viewers_zone(
     assert response.status_code == 200
     assert [row.pk for row in response.context["page"].object_list] == [new.pk, old.pk]
     content = response.content.decode()
-    assert "<td>5 May 2026, 23:30</td>" in content
-    assert "<td>4 May 2026, 18:00</td>" in content
+    assert '<td class="table-stack__title">5 May 2026, 23:30</td>' in content
+    assert '<td class="table-stack__title">4 May 2026, 18:00</td>' in content
     assert "HTTP 503 Service Unavailable" in content
     assert "41 ms" in content
     assert content.count(">Redeliver<") == 1
@@ -321,4 +326,7 @@ def test_the_api_tokens_page_links_to_the_webhooks(client, engagement, admin_use
 
     content = client.get(reverse("roles:api-tokens", args=[engagement.slug])).content.decode()
 
-    assert f'href="{list_url(engagement)}">Manage webhooks</a>' in content
+    assert (
+        f'href="{list_url(engagement)}"><i class="ti ti-webhook me-1" aria-hidden="true"></i>'
+        "Manage webhooks</a>"
+    ) in content
