@@ -159,8 +159,16 @@
     });
     document.addEventListener("htmx:afterSwap", function (event) {
       if (event.detail.target.id === "palette-results") {
-        highlight(paletteItems(), 0);
+        // Only results of what the field holds now may be opened with Enter.
+        var meta = event.detail.target.querySelector("[data-query]");
+        var current = input.value.trim().slice(0, 200);
+        highlight(paletteItems(), meta && meta.dataset.query === current ? 0 : -1);
       }
+    });
+    // Results of an earlier query are stale as soon as the query changes: Enter must not open
+    // one of them while the new results are on their way.
+    input.addEventListener("input", function () {
+      highlight(paletteItems(), -1);
     });
     input.addEventListener("keydown", function (event) {
       var items = paletteItems();

@@ -20,6 +20,8 @@ PM = "julien.moreau@atelier.example"
 
 
 def _palette_go(page: Page, query: str) -> None:
+    # What the page loads by itself first (leaving mid-request would abort it).
+    settle(page)
     page.keyboard.press("Control+k")
     palette = page.locator("#palette")
     expect(palette).to_be_visible()
@@ -101,7 +103,9 @@ def test_switching_to_french_translates_the_shell_and_the_page(page: Page, demo)
     screenshot(page, "shell-french-meetings")
 
 
-def test_a_failed_htmx_request_shows_a_toast_and_keeps_what_was_typed(page: Page, demo) -> None:
+def test_a_failed_htmx_request_shows_a_toast_and_keeps_what_was_typed(
+    page: Page, demo, page_problems
+) -> None:
     meeting = (
         Meeting.objects.filter(engagement__slug="nordfer", status=Meeting.Status.SCHEDULED)
         .order_by("starts_at")
@@ -119,3 +123,8 @@ def test_a_failed_htmx_request_shows_a_toast_and_keeps_what_was_typed(page: Page
 
     expect(page.locator("#toasts .toast--danger")).to_contain_text("could not be reached")
     expect(form.locator("input[name=title]")).to_have_value("Budget for the spring campaign")
+    # htmx logs the failure it was made to meet to the console: expected here, and only here.
+    expected = ("htmx:sendError", "htmx:afterRequest", "net::ERR_FAILED")
+    page_problems.errors[:] = [
+        error for error in page_problems.errors if not any(mark in error for mark in expected)
+    ]
