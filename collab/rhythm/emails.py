@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.message
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,10 +13,14 @@ from babel.dates import format_date, format_time
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from collab.models import User
+
+# Stands for the reader's name in a body rendered once for many readers (``Bodies``).
+NAME_MARK = "tandem-reader-name-0f3a9c"
 
 
 def format_when(moment: dt.datetime, *, zone: str, language: str) -> str:
@@ -76,6 +81,62 @@ def build_message(
         context = {**context, "person": person, "time_zone": person.time_zone, "subject": subject}
         text = render_to_string(f"rhythm/email/{template}.txt", context)
         html = render_to_string(f"rhythm/email/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject, text, to=[person.email], headers={"Message-ID": message_id}
+    )
+    message.attach_alternative(html, "text/html")
+    if ics is not None:
+        message.attach(calendar_part(ics, method))
+    return message
+
+
+class _Reader:
+    """The reader of a body rendered once for everyone of one language and zone."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def get_short_name(self) -> str:
+        return NAME_MARK
+
+
+@dataclass(frozen=True)
+class Bodies:
+    """The text and HTML of an email rendered once for many readers; ``for_person`` puts each
+    reader's name in (escaped in the HTML, as the template would have)."""
+
+    text: str
+    html: str
+
+    def for_person(self, person: User) -> tuple[str, str]:
+        name = person.get_short_name()
+        return self.text.replace(NAME_MARK, name), self.html.replace(NAME_MARK, escape(name))
+
+
+def bodies_render(
+    *, template: str, context: dict[str, Any], language: str, zone: str, subject: str
+) -> Bodies:
+    """Render ``rhythm/email/<template>.txt`` and ``.html`` once for every reader of one
+    language and zone (the templates may use the reader's short name and language only)."""
+    with translation.override(language), timezone.override(ZoneInfo(zone)):
+        context = {**context, "person": _Reader(language), "time_zone": zone, "subject": subject}
+        return Bodies(
+            text=render_to_string(f"rhythm/email/{template}.txt", context),
+            html=render_to_string(f"rhythm/email/{template}.html", context),
+        )
+
+
+def message_assemble(
+    *,
+    person: User,
+    subject: str,
+    bodies: Bodies,
+    message_id: str,
+    ics: bytes | None = None,
+    method: str = "REQUEST",
+) -> EmailMultiAlternatives:
+    """One reader's message from bodies rendered for many."""
+    text, html = bodies.for_person(person)
     message = EmailMultiAlternatives(
         subject, text, to=[person.email], headers={"Message-ID": message_id}
     )

@@ -1,12 +1,25 @@
-"""Exactly-once delivery from ledger rows (reminders, meeting notices, digests).
+"""Exactly-once delivery from ledger rows (reminders, meeting notices, digests, webhooks).
 
-A row is *claimed* in a short transaction: ``SELECT … FOR UPDATE SKIP LOCKED`` over pending
-rows that are due (and claimed rows older than ``CLAIM_TIMEOUT``: their worker crashed), then
-an update to ``claimed`` with a fresh claim token, guarded by the state. The email leaves after
-that commit, and the row becomes ``sent`` only if it still carries our claim token. A second
-worker, a retried task or a second beat therefore never finds the same row pending. The one
-window left is a crash between the SMTP answer and the update: the row is claimed again after
-the timeout and sent a second time with the same ``Message-ID``, which mail clients collapse.
+Each row has its own state: ``pending`` → ``claimed`` → ``sent`` (or ``skipped``, or back to
+``pending`` with a backoff after a failure, ``failed`` after ``MAX_ATTEMPTS``).
+
+- *Claim.* A short transaction takes up to ``chunk_size()`` due rows with ``SELECT … FOR UPDATE
+  SKIP LOCKED`` (pending rows whose time has come, and claimed rows older than the claim timeout:
+  their worker died) and stamps them ``claimed`` with a fresh claim token, guarded by the state.
+  A second worker, a retried task or a second beat never finds the same row pending: claims, not
+  beats, decide who sends what.
+- *Send, then mark, one message at a time.* Each message leaves on the chunk's one SMTP
+  connection, and as soon as the server accepts it its row becomes ``sent`` in a transaction of
+  its own, together with whatever goes with it (a reminder's in-app notice), and only if the row
+  still carries our token. The email and its in-app notice therefore exist together or not at
+  all.
+- *Stop cleanly.* A sweep that stops early (time budget, soft time limit, an error) gives its
+  claimed but unsent rows back at once (``release_unsent``); only a killed worker leaves claims
+  behind, taken over after the claim timeout.
+
+The one duplicate left is a kill between the mail server's acceptance of a message and the
+commit of its mark: that single message is sent again after the claim timeout, with the same
+``Message-ID``, which mail clients collapse. A crash re-sends at most one message per worker.
 """
 
 from __future__ import annotations
@@ -15,14 +28,23 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 
 from collab.rhythm.models import DeliveryState
 
-CLAIM_TIMEOUT = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 8
-BATCH_SIZE = 500
+
+
+def chunk_size() -> int:
+    """How many rows one claim takes (``LEDGER_CHUNK_SIZE``)."""
+    return int(getattr(settings, "LEDGER_CHUNK_SIZE", 50))
+
+
+def claim_timeout() -> dt.timedelta:
+    """How old a claim must be before another worker takes it over (its worker died)."""
+    return dt.timedelta(seconds=float(getattr(settings, "LEDGER_CLAIM_TIMEOUT_SECONDS", 300)))
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -34,7 +56,7 @@ def claim(
     model: type[models.Model],
     *,
     now: dt.datetime,
-    limit: int = BATCH_SIZE,
+    limit: int | None = None,
     pending: str = DeliveryState.PENDING,
     claimed: str = DeliveryState.CLAIMED,
     scope: Q | None = None,
@@ -45,14 +67,14 @@ def claim(
     ledger's own rows are locked."""
     token = uuid.uuid4().hex
     due = Q(state=pending, next_attempt_at__lte=now) | Q(
-        state=claimed, claimed_at__lt=now - CLAIM_TIMEOUT
+        state=claimed, claimed_at__lt=now - claim_timeout()
     )
     with transaction.atomic():
         ids = list(
             model.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(due, scope or Q())
             .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", flat=True)[: limit or chunk_size()]
         )
         if ids:
             model.objects.filter(due, pk__in=ids).update(
@@ -69,6 +91,27 @@ def mark_sent(
     return model.objects.filter(
         pk__in=list(ids), state=DeliveryState.CLAIMED, claim_token=token
     ).update(state=DeliveryState.SENT, sent_at=now)
+
+
+def mark_one_sent(model: type[models.Model], *, token: str, pk: int, now: dt.datetime) -> bool:
+    """Mark one claimed row sent, inside the caller's transaction; False when the row is no
+    longer ours (then nothing that goes with it may be written either)."""
+    return bool(mark_sent(model, token=token, ids=[pk], now=now))
+
+
+def release_unsent(
+    model: type[models.Model],
+    *,
+    token: str,
+    ids: Iterable[int],
+    claimed: str = DeliveryState.CLAIMED,
+    pending: str = DeliveryState.PENDING,
+) -> int:
+    """Give back the rows of our claim that were neither sent, skipped nor released after a
+    failure (the sweep stopped early): pending again at once, no attempt counted."""
+    return model.objects.filter(pk__in=list(ids), state=claimed, claim_token=token).update(
+        state=pending, claim_token="", claimed_at=None
+    )
 
 
 def mark_skipped(model: type[models.Model], *, token: str, ids: Iterable[int], note: str) -> int:
