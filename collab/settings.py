@@ -253,6 +253,8 @@ SWEEP_BUDGET_SECONDS = float(os.environ.get("SWEEP_BUDGET_SECONDS", "50"))
 # a claim older than the timeout belongs to a worker that died and is taken over.
 LEDGER_CHUNK_SIZE = int(os.environ.get("LEDGER_CHUNK_SIZE", "50"))
 LEDGER_CLAIM_TIMEOUT_SECONDS = float(os.environ.get("LEDGER_CLAIM_TIMEOUT_SECONDS", "300"))
+# Accepted emails are marked sent this many at a time: the most a killed worker sends twice.
+LEDGER_MARK_EVERY = int(os.environ.get("LEDGER_MARK_EVERY", "10"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "invitations-sweep": {

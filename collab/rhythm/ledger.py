@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 
 from collab.rhythm.models import DeliveryState
@@ -93,10 +93,20 @@ def mark_sent(
     ).update(state=DeliveryState.SENT, sent_at=now)
 
 
-def mark_one_sent(model: type[models.Model], *, token: str, pk: int, now: dt.datetime) -> bool:
-    """Mark one claimed row sent, inside the caller's transaction; False when the row is no
-    longer ours (then nothing that goes with it may be written either)."""
-    return bool(mark_sent(model, token=token, ids=[pk], now=now))
+def mark_sent_returning(
+    model: type[models.Model], *, token: str, ids: list[int], now: dt.datetime
+) -> list[int]:
+    """Mark our claimed rows sent in one statement; returns those that were still ours (the
+    caller writes what goes with them in the same transaction)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, sent_at = %s "  # noqa: S608 - our table, bound values
+            f"WHERE id IN ({placeholders}) AND state = %s AND claim_token = %s RETURNING id",
+            [DeliveryState.SENT, now, *ids, DeliveryState.CLAIMED, token],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def release_unsent(

@@ -27,11 +27,10 @@ from collab.common.sweeps import Budget
 from collab.models import User
 from collab.rhythm import ledger
 from collab.rhythm.emails import (
-    Bodies,
-    bodies_render,
+    BatchEmail,
+    batch_email_build,
     build_message,
     format_when,
-    message_assemble,
     starts_in,
 )
 from collab.rhythm.ics import invitation_ics, meeting_url
@@ -160,7 +159,13 @@ class _SweepCache:
 
     def __init__(self) -> None:
         self.ics: dict[tuple, tuple[bytes, str]] = {}
-        self.bodies: dict[tuple, tuple[str, Bodies]] = {}
+        self.reminders: dict[tuple, tuple[BatchEmail, str]] = {}
+        self.urls: dict[int, str] = {}
+
+    def url(self, meeting: Meeting) -> str:
+        if meeting.pk not in self.urls:
+            self.urls[meeting.pk] = meeting_url(meeting)
+        return self.urls[meeting.pk]
 
     @staticmethod
     def version(meeting: Meeting) -> tuple:
@@ -169,23 +174,24 @@ class _SweepCache:
     def invitation(
         self, meeting: Meeting, attendees: list[Attendee], language: str
     ) -> tuple[bytes, str]:
-        key = (*self.version(meeting), language)
+        with translation.override(language):
+            summary = meeting_label(meeting)
+        # Keyed by the summary, not the language: a titled meeting has one .ics for everyone.
+        key = (*self.version(meeting), summary)
         if key not in self.ics:
-            with translation.override(language):
-                self.ics[key] = invitation_ics(
-                    meeting=meeting,
-                    attendees=attendees,
-                    summary=meeting_label(meeting),
-                    description=meeting_url(meeting),
-                )
+            self.ics[key] = invitation_ics(
+                meeting=meeting, attendees=attendees, summary=summary, description=self.url(meeting)
+            )
         return self.ics[key]
 
-    def reminder_bodies(
-        self, meeting: Meeting, person: User, minutes_left: int
-    ) -> tuple[str, Bodies]:
+    def reminder(
+        self, meeting: Meeting, attendees: list[Attendee], person: User, minutes_left: int
+    ) -> tuple[BatchEmail, str]:
+        """The reminder for everyone of the person's language and zone, and its "when"."""
         language, zone = person.language, person.time_zone
         key = (*self.version(meeting), language, zone, minutes_left)
-        if key not in self.bodies:
+        if key not in self.reminders:
+            ics, method = self.invitation(meeting, attendees, language)
             with translation.override(language):
                 context = {
                     **_meeting_context(meeting, language=language, zone=zone),
@@ -195,17 +201,17 @@ class _SweepCache:
                     "meeting": context["label"],
                     "starts_in": context["starts_in"],
                 }
-            self.bodies[key] = (
-                subject,
-                bodies_render(
-                    template="reminder",
-                    context=context,
-                    language=language,
-                    zone=zone,
-                    subject=subject,
-                ),
+            batch = batch_email_build(
+                template="reminder",
+                context=context,
+                language=language,
+                zone=zone,
+                subject=subject,
+                ics=ics,
+                method=method,
             )
-        return self.bodies[key]
+            self.reminders[key] = (batch, context["when"])
+        return self.reminders[key]
 
 
 def _meeting_context(meeting: Meeting, *, language: str, zone: str) -> dict:
@@ -224,34 +230,25 @@ def _reminder_message(
 ) -> tuple[EmailMultiAlternatives, Notification]:
     meeting, person = delivery.meeting, delivery.person
     minutes_left = math.ceil((meeting.starts_at - now).total_seconds() / 60)
-    subject, bodies = cache.reminder_bodies(meeting, person, minutes_left)
-    ics, method = cache.invitation(meeting, attendees, person.language)
-    message = message_assemble(
-        person=person,
-        subject=subject,
-        bodies=bodies,
-        message_id=delivery.message_id,
-        ics=ics,
-        method=method,
-    )
-    with translation.override(person.language):
-        when = format_when(meeting.starts_at, zone=person.time_zone, language=person.language)
+    batch, when = cache.reminder(meeting, attendees, person, minutes_left)
     notification = Notification(
         person=person,
         engagement_id=meeting.engagement_id,
         kind="meeting_reminder",
-        title=subject,
+        title=batch.subject,
         body=when,
-        url=meeting_url(meeting),
+        url=cache.url(meeting),
         created_at=now,
     )
-    return message, notification
+    return batch.for_person(person, message_id=delivery.message_id), notification
 
 
-def _notification_write(notifications: dict[int, Notification], pk: int, now: dt.datetime) -> None:
-    notification = notifications[pk]
-    notification.created_at = now
-    notification.save()
+def _notifications_write(
+    notifications: dict[int, Notification], pks: list[int], now: dt.datetime
+) -> None:
+    for pk in pks:
+        notifications[pk].created_at = now
+    Notification.objects.bulk_create([notifications[pk] for pk in pks])
 
 
 def reminders_send(
@@ -291,7 +288,7 @@ def reminders_send(
         for reason, pks in skipped.items():
             ledger.mark_skipped(ReminderDelivery, token=token, ids=pks, note=reason)
         sent, failed = send_chunk(
-            ReminderDelivery, token, prepared, partial(_notification_write, notifications)
+            ReminderDelivery, token, prepared, partial(_notifications_write, notifications)
         )
     finally:
         ledger.release_unsent(ReminderDelivery, token=token, ids=ids)

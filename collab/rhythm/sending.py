@@ -1,5 +1,5 @@
-"""Sending claimed ledger rows: one SMTP connection per chunk, each row marked sent in its own
-transaction the moment the server accepts its message (see ``collab.rhythm.ledger``)."""
+"""Sending claimed ledger rows: one SMTP connection per chunk, accepted messages marked sent a
+few at a time, each time in one transaction (see ``collab.rhythm.ledger``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import models, transaction
 from django.utils import timezone
@@ -45,13 +46,27 @@ class SweepResult:
         )
 
 
-# Called inside the transaction that marks a row sent, only when the row was still ours: the
-# writes that must exist exactly when the email does (a reminder's in-app notice).
-OnSent = Callable[[int, dt.datetime], None]
+# Called inside the transaction that marks rows sent, with the rows that were still ours: the
+# writes that must exist exactly when the emails do (a reminder's in-app notice).
+OnSent = Callable[[list[int], dt.datetime], None]
 
 
-def _nothing(pk: int, now: dt.datetime) -> None:
+def _nothing(pks: list[int], now: dt.datetime) -> None:
     return None
+
+
+def mark_every() -> int:
+    """How many accepted messages are marked sent together (``LEDGER_MARK_EVERY``): the most a
+    killed worker can send twice."""
+    return max(1, int(getattr(settings, "LEDGER_MARK_EVERY", 10)))
+
+
+def _mark(model: type[models.Model], token: str, pks: list[int], on_sent: OnSent) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        ours = ledger.mark_sent_returning(model, token=token, ids=pks, now=now)
+        if ours:
+            on_sent(ours, now)
 
 
 def send_chunk(
@@ -60,11 +75,14 @@ def send_chunk(
     prepared: list[tuple[int, EmailMessage]],
     on_sent: OnSent = _nothing,
 ) -> tuple[int, int]:
-    """Send each message on one connection; an accepted one is marked sent at once (with its
-    ``on_sent`` writes, in one transaction), a refused one is released for a later retry.
+    """Send each message on one connection. Accepted ones are marked sent ``mark_every()`` at a
+    time, each group in one transaction with its ``on_sent`` writes (and whatever was accepted
+    is marked before this returns or raises); a refused one is released for a later retry.
     Returns (sent, failed)."""
     connection = mailers["default"]
     sent = failed = 0
+    accepted: list[int] = []
+    every = mark_every()
     # A failed open is not fatal: each send below opens again and records its own failure.
     with contextlib.suppress(*SEND_ERRORS):
         connection.open()
@@ -76,17 +94,19 @@ def send_chunk(
                 delivered, reason = 0, repr(error)
             else:
                 reason = "not accepted by the mail server"
-            now = timezone.now()
             if delivered:
-                with transaction.atomic():
-                    if ledger.mark_one_sent(model, token=token, pk=pk, now=now):
-                        on_sent(pk, now)
+                accepted.append(pk)
                 sent += 1
+                if len(accepted) >= every:
+                    _mark(model, token, accepted, on_sent)
+                    accepted = []
             else:
                 failed += 1
                 logger.warning("%s %s not sent (%s): retried later", model.__name__, pk, reason)
-                ledger.release(model, token=token, pk=pk, now=now, error=reason)
+                ledger.release(model, token=token, pk=pk, now=timezone.now(), error=reason)
     finally:
+        if accepted:
+            _mark(model, token, accepted, on_sent)
         with contextlib.suppress(*SEND_ERRORS):
             connection.close()
     return sent, failed
