@@ -226,8 +226,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A task running when the connection drops cannot be acknowledged any more: Celery cancels it
-# and the broker redelivers it. Every task here is a sweep over claimed rows, so running one
-# again changes nothing.
+# (SIGTERM to its pool process) and the broker redelivers it. The sweeps stop cleanly on that
+# signal (collab.common.sweeps.stop_on_sigterm): what was sent is marked, the rest released.
+# With Celery 5.7.0 / kombu 5.7.0 (the latest releases) and the default (False), a worker that
+# lost Redis while running a sweep was seen to exit ("Unrecoverable error: AttributeError
+# 'NoneType' ... 'hostname'"); tests/rhythm/test_chaos.py flushes and restarts Redis mid-sweep
+# and checks that the worker stays up.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # A request that enqueues work tries the broker twice at most (REDIS_TIMEOUT_SECONDS each), then
 # leaves the work to the periodic sweep: it never waits on a frozen Redis for long.

@@ -4,12 +4,21 @@ A sweep works chunk by chunk from the database (claimed rows, ``SKIP LOCKED``) a
 budget before claiming the next chunk: it stops well before Celery's soft time limit, so that the
 limit never cuts a chunk half-way, and leaves every row it did not claim to the next run (the
 beat's, or the one the task chains when work is left). A chunk in hand is always finished.
+
+A sweep also stops cleanly when its pool process gets SIGTERM (Celery cancels the tasks it can no
+longer acknowledge after losing the broker): ``stop_on_sigterm`` turns the signal into
+``SweepStopped``, so that the ledger marks what was sent and gives back what was not.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import FrameType
 
 from django.conf import settings
 
@@ -39,3 +48,25 @@ class Budget:
     def spent(self) -> bool:
         """True once the budget is used up: claim nothing more."""
         return self.elapsed >= self.seconds
+
+
+class SweepStopped(Exception):
+    """The sweep's process was asked to stop (SIGTERM) while it ran."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise SweepStopped
+
+
+@contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """Within the block, SIGTERM raises ``SweepStopped`` (its ``finally`` clauses run) instead
+    of ending the process at once; outside the main thread nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -13,6 +13,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
+from collab.common.sweeps import SweepStopped, stop_on_sigterm
 from collab.common.tasks import enqueue_on_commit
 from collab.rhythm import backlog_bridge
 from collab.rhythm.agenda import agenda_build
@@ -27,7 +28,12 @@ AGENDA_LEAD_TIME = dt.timedelta(hours=24)
 @shared_task(name="collab.rhythm.tasks.reminders_sweep_task")
 def reminders_sweep_task() -> dict[str, int]:
     """Write the reminders now due and deliver every due reminder and notice once."""
-    result = reminders_sweep()
+    try:
+        with stop_on_sigterm():
+            result = reminders_sweep()
+    except SweepStopped:
+        # Cancelled (the broker went away): the ledger is consistent, the next run goes on.
+        return {"materialised": 0, "sent": 0, "skipped": 0}
     if result.more:
         enqueue_on_commit("collab.rhythm.tasks.reminders_sweep_task")
     return {"materialised": result.materialised, "sent": result.sent, "skipped": result.skipped}
@@ -36,7 +42,11 @@ def reminders_sweep_task() -> dict[str, int]:
 @shared_task(name="collab.rhythm.tasks.notices_send_task")
 def notices_send_task() -> int:
     """Send pending meeting notices now (the every-minute sweep sends them too)."""
-    result = notices_sweep()
+    try:
+        with stop_on_sigterm():
+            result = notices_sweep()
+    except SweepStopped:
+        return 0
     if result.more:
         enqueue_on_commit("collab.rhythm.tasks.notices_send_task")
     return result.sent
@@ -45,7 +55,11 @@ def notices_send_task() -> int:
 @shared_task(name="collab.rhythm.tasks.digests_sweep_task")
 def digests_sweep_task() -> int:
     """Send the daily digests whose 08:00 has come in their reader's zone."""
-    result = digests_sweep(tickets_waiting=backlog_bridge.tickets_waiting_for)
+    try:
+        with stop_on_sigterm():
+            result = digests_sweep(tickets_waiting=backlog_bridge.tickets_waiting_for)
+    except SweepStopped:
+        return 0
     if result.more:
         enqueue_on_commit("collab.rhythm.tasks.digests_sweep_task")
     return result.sent
