@@ -13,6 +13,7 @@ counted in the database.
 import datetime as dt
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -68,9 +69,12 @@ class OwnRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
+        server = shutil.which("redis-server")
+        if server is None:
+            pytest.fail("redis-server is missing: apt-get install -y redis-server")
         self.process = subprocess.Popen(  # noqa: S603 - Debian's redis-server
             [
-                "redis-server",
+                server,
                 "--port",
                 str(self.port),
                 "--bind",
