@@ -20,6 +20,7 @@ from collections import defaultdict
 from functools import partial
 
 from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -235,7 +236,7 @@ def _reminder_message(
         person=person,
         engagement_id=meeting.engagement_id,
         kind="meeting_reminder",
-        title=batch.subject,
+        title=batch.subject[:200],
         body=when,
         url=cache.url(meeting),
         created_at=now,
@@ -243,12 +244,55 @@ def _reminder_message(
     return batch.for_person(person, message_id=delivery.message_id), notification
 
 
-def _notifications_write(
-    notifications: dict[int, Notification], pks: list[int], now: dt.datetime
-) -> None:
-    for pk in pks:
-        notifications[pk].created_at = now
-    Notification.objects.bulk_create([notifications[pk] for pk in pks])
+# One statement, so one round trip and its own transaction: the rows still ours become sent and
+# exactly their in-app notices are written.
+_MARK_WITH_NOTICES = """
+WITH sent AS (
+    UPDATE {deliveries} SET state = %s, sent_at = %s
+    WHERE id = ANY(%s) AND state = %s AND claim_token = %s
+    RETURNING id
+)
+INSERT INTO {notifications} (person_id, engagement_id, kind, title, body, url, created_at)
+SELECT n.person_id, n.engagement_id, n.kind, n.title, n.body, n.url, %s
+FROM (VALUES {rows}) AS n (delivery_id, person_id, engagement_id, kind, title, body, url)
+JOIN sent ON sent.id = n.delivery_id
+"""
+
+
+def _mark_with_notices(notifications: dict[int, Notification], token: str, pks: list[int]) -> None:
+    """Mark accepted reminders sent and write their in-app notices, all or nothing."""
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            ours = ledger.mark_sent_returning(ReminderDelivery, token=token, ids=pks, now=now)
+            for pk in ours:
+                notifications[pk].created_at = now
+            Notification.objects.bulk_create([notifications[pk] for pk in ours])
+        return
+    quote = connection.ops.quote_name
+    sql = _MARK_WITH_NOTICES.format(
+        deliveries=quote(ReminderDelivery._meta.db_table),
+        notifications=quote(Notification._meta.db_table),
+        rows=", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s, %s, %s, %s)"] * len(pks)),
+    )
+    values = [
+        value
+        for pk in pks
+        for value in (
+            pk,
+            notifications[pk].person_id,
+            notifications[pk].engagement_id,
+            notifications[pk].kind,
+            notifications[pk].title,
+            notifications[pk].body,
+            notifications[pk].url,
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [DeliveryState.SENT, now, pks, DeliveryState.CLAIMED, token, now, *values],
+        )
 
 
 def reminders_send(
@@ -288,7 +332,7 @@ def reminders_send(
         for reason, pks in skipped.items():
             ledger.mark_skipped(ReminderDelivery, token=token, ids=pks, note=reason)
         sent, failed = send_chunk(
-            ReminderDelivery, token, prepared, partial(_notifications_write, notifications)
+            ReminderDelivery, token, prepared, partial(_mark_with_notices, notifications)
         )
     finally:
         ledger.release_unsent(ReminderDelivery, token=token, ids=ids)

@@ -4,7 +4,6 @@ few at a time, each time in one transaction (see ``collab.rhythm.ledger``)."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import smtplib
 from collections.abc import Callable
@@ -12,7 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
 from collab.common.sweeps import Budget
@@ -46,13 +45,18 @@ class SweepResult:
         )
 
 
-# Called inside the transaction that marks rows sent, with the rows that were still ours: the
-# writes that must exist exactly when the emails do (a reminder's in-app notice).
-OnSent = Callable[[list[int], dt.datetime], None]
+# Marks accepted rows of our claim sent, together with whatever must exist exactly when their
+# emails do (a reminder's in-app notice), all or nothing.
+Mark = Callable[[str, list[int]], None]
 
 
-def _nothing(pks: list[int], now: dt.datetime) -> None:
-    return None
+def plain_mark(model: type[models.Model]) -> Mark:
+    """Marking with nothing else to write: one UPDATE, its own transaction."""
+
+    def mark(token: str, pks: list[int]) -> None:
+        ledger.mark_sent_returning(model, token=token, ids=pks, now=timezone.now())
+
+    return mark
 
 
 def mark_every() -> int:
@@ -61,28 +65,21 @@ def mark_every() -> int:
     return max(1, int(getattr(settings, "LEDGER_MARK_EVERY", 10)))
 
 
-def _mark(model: type[models.Model], token: str, pks: list[int], on_sent: OnSent) -> None:
-    now = timezone.now()
-    with transaction.atomic():
-        ours = ledger.mark_sent_returning(model, token=token, ids=pks, now=now)
-        if ours:
-            on_sent(ours, now)
-
-
 def send_chunk(
     model: type[models.Model],
     token: str,
     prepared: list[tuple[int, EmailMessage]],
-    on_sent: OnSent = _nothing,
+    mark: Mark | None = None,
 ) -> tuple[int, int]:
     """Send each message on one connection. Accepted ones are marked sent ``mark_every()`` at a
-    time, each group in one transaction with its ``on_sent`` writes (and whatever was accepted
+    time by ``mark`` (and whatever was accepted
     is marked before this returns or raises); a refused one is released for a later retry.
     Returns (sent, failed)."""
     connection = mailers["default"]
     sent = failed = 0
     accepted: list[int] = []
     every = mark_every()
+    mark = mark or plain_mark(model)
     # A failed open is not fatal: each send below opens again and records its own failure.
     with contextlib.suppress(*SEND_ERRORS):
         connection.open()
@@ -98,7 +95,7 @@ def send_chunk(
                 accepted.append(pk)
                 sent += 1
                 if len(accepted) >= every:
-                    _mark(model, token, accepted, on_sent)
+                    mark(token, accepted)
                     accepted = []
             else:
                 failed += 1
@@ -106,7 +103,7 @@ def send_chunk(
                 ledger.release(model, token=token, pk=pk, now=timezone.now(), error=reason)
     finally:
         if accepted:
-            _mark(model, token, accepted, on_sent)
+            mark(token, accepted)
         with contextlib.suppress(*SEND_ERRORS):
             connection.close()
     return sent, failed
