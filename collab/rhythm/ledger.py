@@ -8,18 +8,19 @@ Each row has its own state: ``pending`` → ``claimed`` → ``sent`` (or ``skipp
   their worker died) and stamps them ``claimed`` with a fresh claim token, guarded by the state.
   A second worker, a retried task or a second beat never finds the same row pending: claims, not
   beats, decide who sends what.
-- *Send, then mark, one message at a time.* Each message leaves on the chunk's one SMTP
-  connection, and as soon as the server accepts it its row becomes ``sent`` in a transaction of
-  its own, together with whatever goes with it (a reminder's in-app notice), and only if the row
-  still carries our token. The email and its in-app notice therefore exist together or not at
-  all.
-- *Stop cleanly.* A sweep that stops early (time budget, soft time limit, an error) gives its
-  claimed but unsent rows back at once (``release_unsent``); only a killed worker leaves claims
-  behind, taken over after the claim timeout.
+- *Send, then mark, a few at a time.* A chunk's messages leave on one SMTP connection; those
+  the server accepted are marked ``sent`` ``LEDGER_MARK_EVERY`` at a time
+  (``collab.rhythm.sending``), each time in one statement or transaction with whatever goes with
+  them (a reminder's in-app notice), and only the rows that still carry our token. The email and
+  its in-app notice therefore exist together or not at all.
+- *Stop cleanly.* A sweep that stops early (time budget, soft time limit, SIGTERM from Celery
+  after a broker loss, an error) marks what was accepted and gives its claimed but unsent rows
+  back at once (``release_unsent``); only a killed process leaves claims behind, taken over
+  after the claim timeout.
 
 The one duplicate left is a kill between the mail server's acceptance of a message and the
-commit of its mark: that single message is sent again after the claim timeout, with the same
-``Message-ID``, which mail clients collapse. A crash re-sends at most one message per worker.
+commit of its mark: at most ``LEDGER_MARK_EVERY`` messages per killed process are sent again
+after the claim timeout, with the same ``Message-ID``, which mail clients collapse.
 """
 
 from __future__ import annotations
