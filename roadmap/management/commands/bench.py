@@ -291,7 +291,8 @@ class Command(BaseCommand):
                 result.seconds * 1000,
                 result.seconds * 1000,
                 result.queries,
-                f"{result.sent} sent in {result.runs} run(s), {result.ms_per_reminder:.2f} ms "
+                f"{result.sent} sent in {result.runs} run(s) ({result.cpu_seconds:.1f} s of CPU), "
+                f"{result.ms_per_reminder:.2f} ms "
                 f"and {result.queries_per_reminder:.3f} queries per reminder; "
                 f"{result.emails_written} emails ({result.distinct_emails} distinct), "
                 f"{result.notices} notices: "
