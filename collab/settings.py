@@ -240,6 +240,25 @@ else:
     CELERY_RESULT_BACKEND = f"file://{RUN_DIR / 'results'}"
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker whose broker drops keeps retrying (forever, every few seconds) instead of exiting.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task running when the connection drops cannot be acknowledged any more: Celery cancels it
+# (SIGTERM to its pool process) and the broker redelivers it. The sweeps stop cleanly on that
+# signal (collab.common.sweeps.stop_on_sigterm): what was sent is marked, the rest released.
+# With Celery 5.7.0 / kombu 5.7.0 (the latest releases) and the default (False), a worker that
+# lost Redis while running a sweep was seen to exit ("Unrecoverable error: AttributeError
+# 'NoneType' ... 'hostname'"); tests/rhythm/test_chaos.py flushes and restarts Redis mid-sweep
+# and checks that the worker stays up.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A request that enqueues work tries the broker twice at most (REDIS_TIMEOUT_SECONDS each), then
+# leaves the work to the periodic sweep: it never waits on a frozen Redis for long.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -249,6 +268,15 @@ CELERY_RESULT_EXPIRES = timedelta(hours=1)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Every periodic sweep stops claiming after this many seconds (at most half the soft limit) and
+# leaves the rest to its next run; see collab.common.sweeps.
+SWEEP_BUDGET_SECONDS = float(os.environ.get("SWEEP_BUDGET_SECONDS", "50"))
+# Ledger rows (reminders, notices, digests, webhook deliveries) are claimed this many at a time;
+# a claim older than the timeout belongs to a worker that died and is taken over.
+LEDGER_CHUNK_SIZE = int(os.environ.get("LEDGER_CHUNK_SIZE", "50"))
+LEDGER_CLAIM_TIMEOUT_SECONDS = float(os.environ.get("LEDGER_CLAIM_TIMEOUT_SECONDS", "300"))
+# Accepted emails are marked sent this many at a time: the most a killed worker sends twice.
+LEDGER_MARK_EVERY = int(os.environ.get("LEDGER_MARK_EVERY", "10"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "invitations-sweep": {

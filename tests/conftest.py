@@ -9,6 +9,14 @@ from tests.factories import EngagementFactory, member
 
 
 @pytest.fixture(autouse=True)
+def _redis_failures_forgotten(monkeypatch):
+    # A Redis failure makes a process skip the broker and the throttle cache for a while: a
+    # test that simulates one must not leave the next tests skipping.
+    monkeypatch.setattr("collab.common.tasks._skip_until", 0.0)
+    monkeypatch.setattr("collab.common.throttling._skip_until", 0.0)
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings):
     # A fast hasher: thousands of PBKDF2 rounds per test person add minutes and prove nothing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

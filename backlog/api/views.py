@@ -209,34 +209,42 @@ class TicketDetailApi(APIView):
 
 @extend_schema(parameters=[ENGAGEMENT_SLUG, TICKET_KEY, IF_MATCH])
 class TicketTransitionApi(APIView):
-    """One step of the workflow; refused by a guard: 409 with every reason."""
+    """One step of the workflow; refused by a guard: 409 with every reason. A retry with the
+    same ``Idempotency-Key`` (an answer lost after the move committed) replays the first
+    answer instead of a 409 or a 412."""
 
     @extend_schema(
         request=TicketTransitionInputSerializer,
         responses={200: TicketDetailOutputSerializer, 409: PROBLEM, 412: PROBLEM},
+        parameters=[IDEMPOTENCY_KEY],
     )
     def post(self, request: Request, slug: str, key: str) -> Response:
         engagement = engagement_for(request.user, slug=slug)
         require(request.user, Action.FILE_TICKETS, engagement)
-        ticket = ticket_or_404(engagement=engagement, key=key)
-        check_if_match(request, current=ticket_etag(ticket), required=False)
         serializer = TicketTransitionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         to = serializer.validated_data["to"]
-        require_step_role(request.user, engagement, ticket, to)
-        try:
-            ticket_transition(
-                actor=acting_person(request.user),
-                ticket=ticket,
-                to_status=to,
-                expected_version=ticket.version,
-                reason=serializer.validated_data["reason"],
-            )
-        except TransitionRefused as refusal:
-            return refused(request, refusal.reasons)
-        except StaleVersion:
-            raise PreconditionFailed() from None
-        return detail_response(request, engagement=engagement, key=key)
+
+        def move() -> Response:
+            # Inside the key's claim: a replayed move never meets its own If-Match or guards.
+            ticket = ticket_or_404(engagement=engagement, key=key)
+            check_if_match(request, current=ticket_etag(ticket), required=False)
+            require_step_role(request.user, engagement, ticket, to)
+            try:
+                ticket_transition(
+                    actor=acting_person(request.user),
+                    ticket=ticket,
+                    to_status=to,
+                    expected_version=ticket.version,
+                    reason=serializer.validated_data["reason"],
+                )
+            except TransitionRefused as refusal:
+                return refused(request, refusal.reasons)
+            except StaleVersion:
+                raise PreconditionFailed() from None
+            return detail_response(request, engagement=engagement, key=key)
+
+        return idempotent_create(request, move)
 
 
 @extend_schema(parameters=[ENGAGEMENT_SLUG, TICKET_KEY, IF_MATCH])

@@ -38,7 +38,7 @@ from backlog.services.fields import (
     labels_for,
     refuse_unknown_fields,
 )
-from collab.models import User
+from collab.models import Engagement, User
 from roles.policy import Action, require, roles_of
 
 
@@ -110,6 +110,18 @@ def ticket_value_update(
     return _apply(actor=actor, ticket=ticket, data=data, expected_version=expected_version)
 
 
+def _ranking_lock(*, engagement_id: int) -> None:
+    """Lock the engagement's ranking (its row, FOR NO KEY UPDATE: filing tickets is not held up)
+    before reading its pins: two pins at once then renumber one after the other, even when no
+    ticket is pinned yet (locking the pinned tickets alone leaves nothing to lock). Always taken
+    before any ticket's lock, like the ticket counter, so that the order is the same everywhere."""
+    list(
+        Engagement.objects.select_for_update(no_key=True)
+        .filter(pk=engagement_id)
+        .values_list("pk", flat=True)
+    )
+
+
 def _pins_in_order(*, engagement_id: int, leaving: Ticket) -> list[Ticket]:
     """The engagement's other pinned open tickets in rank order, locked (in primary-key order,
     so that two directors pinning at once renumber one after the other, never deadlocked)."""
@@ -145,6 +157,7 @@ def ticket_pin_rank(
     gaps: pinning at a taken rank moves that ticket and those below it down one place, a rank
     past the last pin becomes the next free one, and unpinning closes the gap."""
     require(actor, Action.APPROVE_PRIORITIES, ticket.engagement)
+    _ranking_lock(engagement_id=ticket.engagement_id)
     if rank is not None and rank < 1:
         raise ValidationError({"manual_rank": _("A pinned rank starts at 1.")})
     if rank is not None and ticket.status in CLOSED_STATUSES:
@@ -215,6 +228,9 @@ def ticket_transition(
     """Move a ticket one step of the workflow if the actor's role may take it and every guard
     passes (TransitionRefused with all the reasons otherwise); history and version follow."""
     version = ticket.version if expected_version is None else expected_version
+    if to_status in CLOSED_STATUSES:
+        # Closing may unpin the ticket and renumber the others: the ranking's lock comes first.
+        _ranking_lock(engagement_id=ticket.engagement_id)
     locked = Ticket.objects.select_for_update().select_related("engagement").get(pk=ticket.pk)
     if locked.version != version:
         raise StaleVersion(locked, version)

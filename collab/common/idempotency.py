@@ -1,5 +1,6 @@
-"""``Idempotency-Key`` on creations: a client that retries a POST (a timeout, a lost answer)
-gets the first answer back instead of a second object.
+"""``Idempotency-Key`` on creations and workflow moves: a client that retries a POST (a
+timeout, a lost answer, a connection cut after the commit) gets the first answer back instead of
+a second object, or of a 409 for a move that already happened.
 
 The key belongs to the principal that sent it (a person or a token). The first request claims
 it by inserting its record inside the transaction that creates the object, so a concurrent
@@ -136,6 +137,10 @@ def idempotent_create(request: Request, create: Callable[[], Response]) -> Respo
             claim = None
         if claim is not None:
             response = create()
+            if response.status_code >= 400:
+                # A refusal answered without raising (a move's guards): the key stays free.
+                claim.delete()
+                return response
             claim.response_status = response.status_code
             claim.response_body = response.data
             claim.response_headers = {

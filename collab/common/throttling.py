@@ -1,12 +1,15 @@
 """Throttling per token and per person through the cache (Redis in production).
 
 When the cache cannot be reached the request is let through with a logged warning: an outage
-of Redis must not turn every API call into a 500.
+of Redis must not turn every API call into a 500. Nor into a slow one: after a failure, this
+process lets requests through without asking Redis for ``SKIP_SECONDS``, so that a frozen Redis
+costs one request per process its timeout, not every request.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
@@ -21,6 +24,10 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
+
+SKIP_SECONDS = 10.0
+# monotonic() before which this process does not ask the cache (set after a failure).
+_skip_until = 0.0
 
 
 class PrincipalRateThrottle(SimpleRateThrottle):
@@ -46,8 +53,12 @@ class PrincipalRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
     def allow_request(self, request: Request, view: APIView) -> bool:
+        global _skip_until
+        if time.monotonic() < _skip_until:
+            return True
         try:
             return super().allow_request(request, view)
         except (RedisError, OSError) as error:
-            logger.warning("Throttling skipped, cache unreachable: %s", error)
+            _skip_until = time.monotonic() + SKIP_SECONDS
+            logger.warning("Throttling skipped for %ss, cache unreachable: %s", SKIP_SECONDS, error)
             return True

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from collab.common.sweeps import Budget
 from collab.models import User
 from collab.rhythm import ledger
 from collab.rhythm.agenda import TicketFact
@@ -29,7 +30,7 @@ from collab.rhythm.models import (
     PersonPreferences,
 )
 from collab.rhythm.notify import meeting_label
-from collab.rhythm.reminders import SweepResult, send_all
+from collab.rhythm.sending import SweepResult, drain, send_chunk
 
 DIGEST_HOUR = dt.time(8, 0)
 TicketsWaiting = Callable[[User], list[TicketFact]]
@@ -140,33 +141,40 @@ def _digest_message(
 
 
 def digests_send(
-    *, now: dt.datetime, tickets_waiting: TicketsWaiting, limit: int = ledger.BATCH_SIZE
+    *, now: dt.datetime, tickets_waiting: TicketsWaiting, limit: int | None = None
 ) -> SweepResult:
-    """Claim due digests and send each once (empty ones are skipped)."""
+    """Claim a chunk of due digests and send each once (empty ones are skipped), each marked
+    sent as soon as its email is accepted."""
     token, ids = ledger.claim(DigestDelivery, now=now, limit=limit)
     if not ids:
         return SweepResult()
-    prepared = []
-    empty = []
-    for delivery in DigestDelivery.objects.filter(pk__in=ids).select_related("person"):
-        message = _digest_message(delivery, now, tickets_waiting)
-        if message is None:
-            empty.append(delivery.pk)
-        else:
-            prepared.append((delivery.pk, message))
-    ledger.mark_skipped(DigestDelivery, token=token, ids=empty, note="nothing to report")
-    sent, failed = send_all(DigestDelivery, token, prepared)
-    ledger.mark_sent(DigestDelivery, token=token, ids=sent, now=timezone.now())
-    return SweepResult(sent=len(sent), skipped=len(empty), failed=failed)
+    try:
+        prepared = []
+        empty = []
+        for delivery in DigestDelivery.objects.filter(pk__in=ids).select_related("person"):
+            message = _digest_message(delivery, now, tickets_waiting)
+            if message is None:
+                empty.append(delivery.pk)
+            else:
+                prepared.append((delivery.pk, message))
+        ledger.mark_skipped(DigestDelivery, token=token, ids=empty, note="nothing to report")
+        sent, failed = send_chunk(DigestDelivery, token, prepared)
+    finally:
+        ledger.release_unsent(DigestDelivery, token=token, ids=ids)
+    return SweepResult(sent=sent, skipped=len(empty), failed=failed)
 
 
 def digests_sweep(
-    *, tickets_waiting: TicketsWaiting, now: dt.datetime | None = None
+    *,
+    tickets_waiting: TicketsWaiting,
+    now: dt.datetime | None = None,
+    budget: Budget | None = None,
 ) -> SweepResult:
-    """One run of the every-15-minutes digest sweep."""
-    now = now or timezone.now()
-    materialised = digests_materialise(now=now)
-    result = digests_send(now=now, tickets_waiting=tickets_waiting)
-    return SweepResult(
-        materialised=materialised, sent=result.sent, skipped=result.skipped, failed=result.failed
+    """One run of the every-15-minutes digest sweep: write today's rows, then send them chunk
+    by chunk within the time budget."""
+    materialised = digests_materialise(now=now or timezone.now())
+    sent = drain(
+        lambda: digests_send(now=now or timezone.now(), tickets_waiting=tickets_waiting),
+        budget or Budget(),
     )
+    return SweepResult(materialised=materialised) + sent

@@ -1,12 +1,26 @@
-"""Exactly-once delivery from ledger rows (reminders, meeting notices, digests).
+"""Exactly-once delivery from ledger rows (reminders, meeting notices, digests, webhooks).
 
-A row is *claimed* in a short transaction: ``SELECT … FOR UPDATE SKIP LOCKED`` over pending
-rows that are due (and claimed rows older than ``CLAIM_TIMEOUT``: their worker crashed), then
-an update to ``claimed`` with a fresh claim token, guarded by the state. The email leaves after
-that commit, and the row becomes ``sent`` only if it still carries our claim token. A second
-worker, a retried task or a second beat therefore never finds the same row pending. The one
-window left is a crash between the SMTP answer and the update: the row is claimed again after
-the timeout and sent a second time with the same ``Message-ID``, which mail clients collapse.
+Each row has its own state: ``pending`` → ``claimed`` → ``sent`` (or ``skipped``, or back to
+``pending`` with a backoff after a failure, ``failed`` after ``MAX_ATTEMPTS``).
+
+- *Claim.* A short transaction takes up to ``chunk_size()`` due rows with ``SELECT … FOR UPDATE
+  SKIP LOCKED`` (pending rows whose time has come, and claimed rows older than the claim timeout:
+  their worker died) and stamps them ``claimed`` with a fresh claim token, guarded by the state.
+  A second worker, a retried task or a second beat never finds the same row pending: claims, not
+  beats, decide who sends what.
+- *Send, then mark, a few at a time.* A chunk's messages leave on one SMTP connection; those
+  the server accepted are marked ``sent`` ``LEDGER_MARK_EVERY`` at a time
+  (``collab.rhythm.sending``), each time in one statement or transaction with whatever goes with
+  them (a reminder's in-app notice), and only the rows that still carry our token. The email and
+  its in-app notice therefore exist together or not at all.
+- *Stop cleanly.* A sweep that stops early (time budget, soft time limit, SIGTERM from Celery
+  after a broker loss, an error) marks what was accepted and gives its claimed but unsent rows
+  back at once (``release_unsent``); only a killed process leaves claims behind, taken over
+  after the claim timeout.
+
+The one duplicate left is a kill between the mail server's acceptance of a message and the
+commit of its mark: at most ``LEDGER_MARK_EVERY`` messages per killed process are sent again
+after the claim timeout, with the same ``Message-ID``, which mail clients collapse.
 """
 
 from __future__ import annotations
@@ -15,14 +29,23 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
-from django.db import models, transaction
+from django.conf import settings
+from django.db import connection, models, transaction
 from django.db.models import Q
 
 from collab.rhythm.models import DeliveryState
 
-CLAIM_TIMEOUT = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 8
-BATCH_SIZE = 500
+
+
+def chunk_size() -> int:
+    """How many rows one claim takes (``LEDGER_CHUNK_SIZE``)."""
+    return int(getattr(settings, "LEDGER_CHUNK_SIZE", 50))
+
+
+def claim_timeout() -> dt.timedelta:
+    """How old a claim must be before another worker takes it over (its worker died)."""
+    return dt.timedelta(seconds=float(getattr(settings, "LEDGER_CLAIM_TIMEOUT_SECONDS", 300)))
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -34,7 +57,7 @@ def claim(
     model: type[models.Model],
     *,
     now: dt.datetime,
-    limit: int = BATCH_SIZE,
+    limit: int | None = None,
     pending: str = DeliveryState.PENDING,
     claimed: str = DeliveryState.CLAIMED,
     scope: Q | None = None,
@@ -45,14 +68,14 @@ def claim(
     ledger's own rows are locked."""
     token = uuid.uuid4().hex
     due = Q(state=pending, next_attempt_at__lte=now) | Q(
-        state=claimed, claimed_at__lt=now - CLAIM_TIMEOUT
+        state=claimed, claimed_at__lt=now - claim_timeout()
     )
     with transaction.atomic():
         ids = list(
             model.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(due, scope or Q())
             .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", flat=True)[: limit or chunk_size()]
         )
         if ids:
             model.objects.filter(due, pk__in=ids).update(
@@ -69,6 +92,37 @@ def mark_sent(
     return model.objects.filter(
         pk__in=list(ids), state=DeliveryState.CLAIMED, claim_token=token
     ).update(state=DeliveryState.SENT, sent_at=now)
+
+
+def mark_sent_returning(
+    model: type[models.Model], *, token: str, ids: list[int], now: dt.datetime
+) -> list[int]:
+    """Mark our claimed rows sent in one statement; returns those that were still ours (the
+    caller writes what goes with them in the same transaction)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, sent_at = %s "  # noqa: S608 - our table, bound values
+            f"WHERE id IN ({placeholders}) AND state = %s AND claim_token = %s RETURNING id",
+            [DeliveryState.SENT, now, *ids, DeliveryState.CLAIMED, token],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def release_unsent(
+    model: type[models.Model],
+    *,
+    token: str,
+    ids: Iterable[int],
+    claimed: str = DeliveryState.CLAIMED,
+    pending: str = DeliveryState.PENDING,
+) -> int:
+    """Give back the rows of our claim that were neither sent, skipped nor released after a
+    failure (the sweep stopped early): pending again at once, no attempt counted."""
+    return model.objects.filter(pk__in=list(ids), state=claimed, claim_token=token).update(
+        state=pending, claim_token="", claimed_at=None
+    )
 
 
 def mark_skipped(model: type[models.Model], *, token: str, ids: Iterable[int], note: str) -> int:

@@ -13,21 +13,27 @@ due while workers, the broker or the scheduler were down are found on the next r
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import math
-import smtplib
 from collections import defaultdict
-from dataclasses import dataclass
+from functools import partial
 
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from collab.common.sweeps import Budget
 from collab.models import User
 from collab.rhythm import ledger
-from collab.rhythm.emails import build_message, format_when, starts_in
+from collab.rhythm.emails import (
+    BatchEmail,
+    batch_email_build,
+    build_message,
+    format_when,
+    starts_in,
+)
 from collab.rhythm.ics import invitation_ics, meeting_url
 from collab.rhythm.models import (
     Attendee,
@@ -41,20 +47,12 @@ from collab.rhythm.models import (
 from collab.rhythm.notify import meeting_label
 from collab.rhythm.scheduling import rhythm_settings_get
 from collab.rhythm.selectors import minutes_get
+from collab.rhythm.sending import SEND_ERRORS, SweepResult, drain, send_chunk
 
 logger = logging.getLogger(__name__)
 
 # Offsets are validated to at most a week, so only meetings within a week can have one due.
 MAX_OFFSET_MINUTES = 7 * 24 * 60
-SEND_ERRORS = (smtplib.SMTPException, OSError)
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    materialised: int = 0
-    sent: int = 0
-    skipped: int = 0
-    failed: int = 0
 
 
 def reminder_message_id(*, meeting_id: int, person_id: int, offset_minutes: int) -> str:
@@ -155,140 +153,198 @@ def _attendees_by_meeting(meeting_ids: set[int]) -> dict[int, list[Attendee]]:
     return grouped
 
 
-class _Invitations:
-    """One .ics per meeting and language within a batch."""
+class _SweepCache:
+    """What one sweep builds once and reuses for every chunk: the ``.ics`` of a meeting per
+    language, and a reminder's bodies per meeting, language, zone and minutes left. Keys carry
+    the meeting's sequence and status, so a meeting changed during the sweep is built anew."""
 
-    def __init__(self, attendees: dict[int, list[Attendee]]) -> None:
-        self.attendees = attendees
-        self.cache: dict[tuple[int, str], tuple[bytes, str]] = {}
+    def __init__(self) -> None:
+        self.ics: dict[tuple, tuple[bytes, str]] = {}
+        self.reminders: dict[tuple, tuple[BatchEmail, str]] = {}
+        self.urls: dict[int, str] = {}
 
-    def get(self, meeting: Meeting, language: str) -> tuple[bytes, str]:
-        key = (meeting.pk, language)
-        if key not in self.cache:
+    def url(self, meeting: Meeting) -> str:
+        if meeting.pk not in self.urls:
+            self.urls[meeting.pk] = meeting_url(meeting)
+        return self.urls[meeting.pk]
+
+    @staticmethod
+    def version(meeting: Meeting) -> tuple:
+        return (meeting.pk, meeting.sequence, meeting.status)
+
+    def invitation(
+        self, meeting: Meeting, attendees: list[Attendee], language: str
+    ) -> tuple[bytes, str]:
+        with translation.override(language):
+            summary = meeting_label(meeting)
+        # Keyed by the summary, not the language: a titled meeting has one .ics for everyone.
+        key = (*self.version(meeting), summary)
+        if key not in self.ics:
+            self.ics[key] = invitation_ics(
+                meeting=meeting, attendees=attendees, summary=summary, description=self.url(meeting)
+            )
+        return self.ics[key]
+
+    def reminder(
+        self, meeting: Meeting, attendees: list[Attendee], person: User, minutes_left: int
+    ) -> tuple[BatchEmail, str]:
+        """The reminder for everyone of the person's language and zone, and its "when"."""
+        language, zone = person.language, person.time_zone
+        key = (*self.version(meeting), language, zone, minutes_left)
+        if key not in self.reminders:
+            ics, method = self.invitation(meeting, attendees, language)
             with translation.override(language):
-                self.cache[key] = invitation_ics(
-                    meeting=meeting,
-                    attendees=self.attendees[meeting.pk],
-                    summary=meeting_label(meeting),
-                    description=meeting_url(meeting),
-                )
-        return self.cache[key]
+                context = {
+                    **_meeting_context(meeting, language=language, zone=zone),
+                    "starts_in": starts_in(minutes_left),
+                }
+                subject = _("Reminder: %(meeting)s %(starts_in)s") % {
+                    "meeting": context["label"],
+                    "starts_in": context["starts_in"],
+                }
+            batch = batch_email_build(
+                template="reminder",
+                context=context,
+                language=language,
+                zone=zone,
+                subject=subject,
+                ics=ics,
+                method=method,
+            )
+            self.reminders[key] = (batch, context["when"])
+        return self.reminders[key]
 
 
-def _meeting_context(meeting: Meeting, person: User) -> dict:
+def _meeting_context(meeting: Meeting, *, language: str, zone: str) -> dict:
     return {
         "meeting": meeting,
         "label": meeting_label(meeting),
-        "when": format_when(meeting.starts_at, zone=person.time_zone, language=person.language),
-        "ends": format_when(meeting.ends_at, zone=person.time_zone, language=person.language),
+        "when": format_when(meeting.starts_at, zone=zone, language=language),
+        "ends": format_when(meeting.ends_at, zone=zone, language=language),
         "url": meeting_url(meeting),
         "engagement": meeting.engagement,
     }
 
 
 def _reminder_message(
-    delivery: ReminderDelivery, now: dt.datetime, invitations: _Invitations
+    delivery: ReminderDelivery, now: dt.datetime, attendees: list[Attendee], cache: _SweepCache
 ) -> tuple[EmailMultiAlternatives, Notification]:
     meeting, person = delivery.meeting, delivery.person
     minutes_left = math.ceil((meeting.starts_at - now).total_seconds() / 60)
-    with translation.override(person.language):
-        context = {**_meeting_context(meeting, person), "starts_in": starts_in(minutes_left)}
-        subject = _("Reminder: %(meeting)s %(starts_in)s") % {
-            "meeting": context["label"],
-            "starts_in": context["starts_in"],
-        }
-        ics, method = invitations.get(meeting, person.language)
-    message = build_message(
-        person=person,
-        subject=subject,
-        template="reminder",
-        context=context,
-        message_id=delivery.message_id,
-        ics=ics,
-        method=method,
-    )
+    batch, when = cache.reminder(meeting, attendees, person, minutes_left)
     notification = Notification(
         person=person,
         engagement_id=meeting.engagement_id,
         kind="meeting_reminder",
-        title=subject,
-        body=context["when"],
-        url=context["url"],
+        title=batch.subject[:200],
+        body=when,
+        url=cache.url(meeting),
         created_at=now,
     )
-    return message, notification
+    return batch.for_person(person, message_id=delivery.message_id), notification
 
 
-def send_all(
-    model: type, token: str, prepared: list[tuple[int, EmailMultiAlternatives]]
-) -> tuple[list[int], int]:
-    """Send each message on one connection; a failure releases that row for a later retry."""
-    connection = mailers["default"]
-    sent: list[int] = []
-    failed = 0
-    # A failed open is not fatal: each send below opens again and records its own failure.
-    with contextlib.suppress(*SEND_ERRORS):
-        connection.open()
-    try:
-        for pk, message in prepared:
-            try:
-                delivered = connection.send_messages([message])
-            except SEND_ERRORS as error:
-                delivered, reason = 0, repr(error)
-            else:
-                reason = "not accepted by the mail server"
-            if delivered:
-                sent.append(pk)
-            else:
-                failed += 1
-                logger.warning("%s %s not sent (%s): retried later", model.__name__, pk, reason)
-                ledger.release(model, token=token, pk=pk, now=timezone.now(), error=reason)
-    finally:
-        with contextlib.suppress(SEND_ERRORS):
-            connection.close()
-    return sent, failed
+# One statement, so one round trip and its own transaction: the rows still ours become sent and
+# exactly their in-app notices are written.
+_MARK_WITH_NOTICES = """
+WITH sent AS (
+    UPDATE {deliveries} SET state = %s, sent_at = %s
+    WHERE id = ANY(%s) AND state = %s AND claim_token = %s
+    RETURNING id
+)
+INSERT INTO {notifications} (person_id, engagement_id, kind, title, body, url, created_at)
+SELECT n.person_id, n.engagement_id, n.kind, n.title, n.body, n.url, %s
+FROM (VALUES {rows}) AS n (delivery_id, person_id, engagement_id, kind, title, body, url)
+JOIN sent ON sent.id = n.delivery_id
+"""
 
 
-def reminders_send(*, now: dt.datetime, limit: int = ledger.BATCH_SIZE) -> SweepResult:
-    """Claim a batch of due reminders, then send each (or skip it under the late rule)."""
+def _mark_with_notices(notifications: dict[int, Notification], token: str, pks: list[int]) -> None:
+    """Mark accepted reminders sent and write their in-app notices, all or nothing."""
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            ours = ledger.mark_sent_returning(ReminderDelivery, token=token, ids=pks, now=now)
+            for pk in ours:
+                notifications[pk].created_at = now
+            Notification.objects.bulk_create([notifications[pk] for pk in ours])
+        return
+    quote = connection.ops.quote_name
+    sql = _MARK_WITH_NOTICES.format(
+        deliveries=quote(ReminderDelivery._meta.db_table),
+        notifications=quote(Notification._meta.db_table),
+        rows=", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s, %s, %s, %s)"] * len(pks)),
+    )
+    values = [
+        value
+        for pk in pks
+        for value in (
+            pk,
+            notifications[pk].person_id,
+            notifications[pk].engagement_id,
+            notifications[pk].kind,
+            notifications[pk].title,
+            notifications[pk].body,
+            notifications[pk].url,
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [DeliveryState.SENT, now, pks, DeliveryState.CLAIMED, token, now, *values],
+        )
+
+
+def reminders_send(
+    *, now: dt.datetime, limit: int | None = None, cache: _SweepCache | None = None
+) -> SweepResult:
+    """Claim a chunk of due reminders and send each (or skip it under the late rule): each one
+    is marked sent with its in-app notice in one transaction as soon as its email is accepted;
+    whatever the chunk could not finish goes back to pending."""
     token, ids = ledger.claim(ReminderDelivery, now=now, limit=limit)
     if not ids:
         return SweepResult()
-    deliveries = list(
-        ReminderDelivery.objects.filter(pk__in=ids).select_related(
-            "meeting__engagement__rhythm_settings", "meeting__organizer", "person__preferences"
+    cache = cache or _SweepCache()
+    try:
+        deliveries = list(
+            ReminderDelivery.objects.filter(pk__in=ids).select_related(
+                "meeting__engagement__rhythm_settings", "meeting__organizer", "person__preferences"
+            )
         )
-    )
-    attendees = _attendees_by_meeting({delivery.meeting_id for delivery in deliveries})
-    invitations = _Invitations(attendees)
-    skipped: dict[str, list[int]] = defaultdict(list)
-    prepared: list[tuple[int, EmailMultiAlternatives]] = []
-    notifications: dict[int, Notification] = {}
-    for delivery in deliveries:
-        attendee = next(
-            (a for a in attendees[delivery.meeting_id] if a.person_id == delivery.person_id), None
+        attendees = _attendees_by_meeting({delivery.meeting_id for delivery in deliveries})
+        skipped: dict[str, list[int]] = defaultdict(list)
+        prepared: list[tuple[int, EmailMultiAlternatives]] = []
+        notifications: dict[int, Notification] = {}
+        for delivery in deliveries:
+            attendee = next(
+                (a for a in attendees[delivery.meeting_id] if a.person_id == delivery.person_id),
+                None,
+            )
+            reason = _skip_reason(delivery, attendee, now)
+            if reason:
+                skipped[reason].append(delivery.pk)
+                continue
+            message, notification = _reminder_message(
+                delivery, now, attendees[delivery.meeting_id], cache
+            )
+            prepared.append((delivery.pk, message))
+            notifications[delivery.pk] = notification
+        for reason, pks in skipped.items():
+            ledger.mark_skipped(ReminderDelivery, token=token, ids=pks, note=reason)
+        sent, failed = send_chunk(
+            ReminderDelivery, token, prepared, partial(_mark_with_notices, notifications)
         )
-        reason = _skip_reason(delivery, attendee, now)
-        if reason:
-            skipped[reason].append(delivery.pk)
-            continue
-        message, notification = _reminder_message(delivery, now, invitations)
-        prepared.append((delivery.pk, message))
-        notifications[delivery.pk] = notification
-    for reason, pks in skipped.items():
-        ledger.mark_skipped(ReminderDelivery, token=token, ids=pks, note=reason)
-    sent, failed = send_all(ReminderDelivery, token, prepared)
-    ledger.mark_sent(ReminderDelivery, token=token, ids=sent, now=timezone.now())
-    Notification.objects.bulk_create([notifications[pk] for pk in sent])
-    return SweepResult(
-        sent=len(sent), skipped=sum(len(pks) for pks in skipped.values()), failed=failed
-    )
+    finally:
+        ledger.release_unsent(ReminderDelivery, token=token, ids=ids)
+    return SweepResult(sent=sent, skipped=sum(len(pks) for pks in skipped.values()), failed=failed)
 
 
-def _notice_message(notice: MeetingNotice, invitations: _Invitations) -> EmailMultiAlternatives:
+def _notice_message(
+    notice: MeetingNotice, attendees: list[Attendee], cache: _SweepCache
+) -> EmailMultiAlternatives:
     meeting, person = notice.meeting, notice.person
     with translation.override(person.language):
-        context = _meeting_context(meeting, person)
+        context = _meeting_context(meeting, language=person.language, zone=person.time_zone)
         label = context["label"]
         if notice.kind == MeetingNotice.Kind.MINUTES:
             subject = _("Minutes: %(meeting)s") % {"meeting": label}
@@ -306,7 +362,7 @@ def _notice_message(notice: MeetingNotice, invitations: _Invitations) -> EmailMu
             subject = _("Invitation: %(meeting)s") % {"meeting": label}
         else:
             subject = _("Updated invitation: %(meeting)s") % {"meeting": label}
-        ics, method = invitations.get(meeting, person.language)
+        ics, method = cache.invitation(meeting, attendees, person.language)
     context["kind"] = notice.kind
     return build_message(
         person=person,
@@ -328,53 +384,62 @@ def _notice_skip_reason(notice: MeetingNotice) -> str | None:
     return None
 
 
-def notices_send(*, now: dt.datetime, limit: int = ledger.BATCH_SIZE) -> SweepResult:
-    """Send the claimed meeting notices (updated invitations, cancellations, minutes) once."""
+def notices_send(
+    *, now: dt.datetime, limit: int | None = None, cache: _SweepCache | None = None
+) -> SweepResult:
+    """Send a claimed chunk of meeting notices (updated invitations, cancellations, minutes),
+    each marked sent as soon as its email is accepted."""
     token, ids = ledger.claim(MeetingNotice, now=now, limit=limit)
     if not ids:
         return SweepResult()
-    notices = list(
-        MeetingNotice.objects.filter(pk__in=ids).select_related(
-            "meeting__engagement", "meeting__organizer", "person"
-        )
-    )
-    invitations = _Invitations(_attendees_by_meeting({notice.meeting_id for notice in notices}))
-    skipped: list[int] = []
-    prepared: list[tuple[int, EmailMultiAlternatives]] = []
-    for notice in notices:
-        if _notice_skip_reason(notice):
-            skipped.append(notice.pk)
-            continue
-        prepared.append((notice.pk, _notice_message(notice, invitations)))
-    ledger.mark_skipped(MeetingNotice, token=token, ids=skipped, note="superseded")
-    sent, failed = send_all(MeetingNotice, token, prepared)
-    ledger.mark_sent(MeetingNotice, token=token, ids=sent, now=timezone.now())
-    return SweepResult(sent=len(sent), skipped=len(skipped), failed=failed)
-
-
-def reminders_sweep(*, now: dt.datetime | None = None) -> SweepResult:
-    """One run of the every-minute sweep: write what fell due, then deliver until no due row is
-    left (batch by batch), reminders and notices alike."""
-    now = now or timezone.now()
-    materialised = reminders_materialise(now=now)
-    sent = skipped = failed = 0
-    for send in (reminders_send, notices_send):
-        while True:
-            result = send(now=now)
-            sent, skipped, failed = (
-                sent + result.sent,
-                skipped + result.skipped,
-                failed + result.failed,
+    cache = cache or _SweepCache()
+    try:
+        notices = list(
+            MeetingNotice.objects.filter(pk__in=ids).select_related(
+                "meeting__engagement", "meeting__organizer", "person"
             )
-            if result.sent + result.skipped + result.failed == 0:
-                break
-    return SweepResult(materialised=materialised, sent=sent, skipped=skipped, failed=failed)
+        )
+        attendees = _attendees_by_meeting({notice.meeting_id for notice in notices})
+        skipped: list[int] = []
+        prepared: list[tuple[int, EmailMultiAlternatives]] = []
+        for notice in notices:
+            if _notice_skip_reason(notice):
+                skipped.append(notice.pk)
+                continue
+            prepared.append(
+                (notice.pk, _notice_message(notice, attendees[notice.meeting_id], cache))
+            )
+        ledger.mark_skipped(MeetingNotice, token=token, ids=skipped, note="superseded")
+        sent, failed = send_chunk(MeetingNotice, token, prepared)
+    finally:
+        ledger.release_unsent(MeetingNotice, token=token, ids=ids)
+    return SweepResult(sent=sent, skipped=len(skipped), failed=failed)
+
+
+def notices_sweep(*, budget: Budget | None = None) -> SweepResult:
+    """Send every due notice, chunk by chunk, within the time budget."""
+    cache = _SweepCache()
+    return drain(lambda: notices_send(now=timezone.now(), cache=cache), budget or Budget())
+
+
+def reminders_sweep(*, now: dt.datetime | None = None, budget: Budget | None = None) -> SweepResult:
+    """One run of the every-minute sweep: write what fell due, then deliver chunk by chunk,
+    reminders then notices, until nothing is due or the time budget is spent (``more``: the
+    task chains another run)."""
+    budget = budget or Budget()
+    materialised = reminders_materialise(now=now or timezone.now())
+    cache = _SweepCache()
+    reminders = drain(lambda: reminders_send(now=now or timezone.now(), cache=cache), budget)
+    notices = drain(lambda: notices_send(now=now or timezone.now(), cache=cache), budget)
+    return SweepResult(materialised=materialised) + reminders + notices
 
 
 __all__ = [
+    "SEND_ERRORS",
     "DeliveryState",
     "SweepResult",
     "notices_send",
+    "notices_sweep",
     "reminder_message_id",
     "reminders_materialise",
     "reminders_send",

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collab.common.sweeps import Budget
 from collab.rhythm import ledger
 from collab.rhythm.notify import notifications_write
 from collab.webhooks.models import Webhook, WebhookDelivery, WebhookDeliveryState
@@ -56,9 +57,6 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 DISABLE_AFTER = 10
 REQUEST_TIMEOUT_SECONDS = 5.0
 BATCH_SIZE = 10
-# A sweep stops claiming after this long and leaves the rest to the next beat, well within the
-# task's time limit.
-SWEEP_BUDGET_SECONDS = 60.0
 ERROR_LENGTH = 500
 USER_AGENT = "Tandem-Webhooks/1"
 
@@ -221,30 +219,38 @@ def webhook_deliveries_send(
         return SendResult()
     deliveries = WebhookDelivery.objects.filter(pk__in=ids).select_related("webhook__engagement")
     counts = {S.SUCCEEDED: 0, S.PENDING: 0, S.FAILED: 0}
-    for delivery in deliveries.order_by("next_attempt_at", "pk"):
-        outcome = _post(delivery, now)
-        state = _record(delivery, token, outcome, now)
-        if state:
-            counts[state] += 1
-        if not outcome.ok:
-            logger.info(
-                "Webhook delivery %s (%s) attempt %s: %s",
-                delivery.pk,
-                delivery.event,
-                delivery.attempts + 1,
-                outcome.error,
-            )
+    try:
+        for delivery in deliveries.order_by("next_attempt_at", "pk"):
+            outcome = _post(delivery, now)
+            state = _record(delivery, token, outcome, now)
+            if state:
+                counts[state] += 1
+            if not outcome.ok:
+                logger.info(
+                    "Webhook delivery %s (%s) attempt %s: %s",
+                    delivery.pk,
+                    delivery.event,
+                    delivery.attempts + 1,
+                    outcome.error,
+                )
+    finally:
+        # Stopped early (soft time limit, an error): what was not attempted is pending again.
+        ledger.release_unsent(
+            WebhookDelivery, token=token, ids=ids, claimed=S.SENDING, pending=S.PENDING
+        )
     return SendResult(
         succeeded=counts[S.SUCCEEDED], retried=counts[S.PENDING], failed=counts[S.FAILED]
     )
 
 
-def webhook_deliveries_sweep(*, now: dt.datetime | None = None) -> SendResult:
+def webhook_deliveries_sweep(
+    *, now: dt.datetime | None = None, budget: Budget | None = None
+) -> SendResult:
     """One run of the every-minute sweep: batch after batch until nothing is due, or until the
-    time budget is spent (the next run goes on)."""
-    started = time.monotonic()
+    time budget (``collab.common.sweeps``) is spent (the next run goes on)."""
+    budget = budget or Budget()
     result = SendResult()
-    while time.monotonic() - started < SWEEP_BUDGET_SECONDS:
+    while not budget.spent:
         batch = webhook_deliveries_send(now=now)
         result += batch
         if batch.total == 0:

@@ -71,6 +71,7 @@ def test_the_bench_refuses_a_database_with_other_data():
     ("part", "rows"),
     [
         ("rhythm", ["Reminder sweep, 20 due over 5 meetings"]),
+        ("reminders", ["Reminder sweep, 20 due over 5 meetings"]),
         ("reviews", ["Review sign-off (snapshot of 40 tickets)", "Diff of two snapshots"]),
         ("dashboard", ["Director home, 2 engagements", "Agency view, 2 engagements"]),
     ],

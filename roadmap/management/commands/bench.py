@@ -1,11 +1,12 @@
-"""``manage.py bench [--only backlog|dashboard|rhythm|reviews] [--quick] [--force]``: seed large
+"""``manage.py bench [--only backlog|dashboard|reminders|reviews] [--quick] [--force]``: seed large
 data and report how fast Tandem answers. Not a test: figures for people, printed as a table.
 
 Parts (all by default):
 
 - ``backlog``: see below;
 - ``dashboard``: the director home and the agency view with 20 engagements of 1,000 tickets;
-- ``rhythm``: 10,000 due reminders over 1,000 meetings delivered by one sweep (in-memory email);
+- ``reminders`` (or ``rhythm``): 10,000 reminders due at once over 500 meetings delivered by one
+  worker, exactly once (``collab.rhythm.bench``);
 - ``reviews``: signing off a review of 10,000 tickets (the snapshot) and diffing two snapshots.
 
 It seeds 10,000 tickets in one engagement and 100,000 across 50 engagements (``--quick``: a few
@@ -81,11 +82,11 @@ class Sizes:
 
 FULL = Sizes(big=10_000, total=100_000, engagements=50, runs=20, import_rows=5000, deep_pages=20)
 QUICK = Sizes(big=60, total=150, engagements=3, runs=3, import_rows=30, deep_pages=1)
-PARTS = ("backlog", "dashboard", "rhythm", "reviews")
+PARTS = ("backlog", "dashboard", "reminders", "rhythm", "reviews")
 # The dashboard's figures: (engagements, tickets each), full and quick.
 DASHBOARD_FULL, DASHBOARD_QUICK = (20, 1000), (2, 20)
 # Rhythm: (meetings, reminders); reviews: tickets in the snapshot.
-RHYTHM_FULL, RHYTHM_QUICK = (1000, 10_000), (5, 20)
+RHYTHM_FULL, RHYTHM_QUICK = (500, 10_000), (5, 20)
 REVIEWS_FULL, REVIEWS_QUICK = 10_000, 40
 
 
@@ -154,7 +155,7 @@ class Command(BaseCommand):
                 results += self._backlog(sizes, director, big, importing)
             if only in (None, "dashboard"):
                 results += self._dashboard(sizes, *(DASHBOARD_QUICK if quick else DASHBOARD_FULL))
-            if only in (None, "rhythm"):
+            if only in (None, "reminders", "rhythm"):
                 results += self._rhythm(*(RHYTHM_QUICK if quick else RHYTHM_FULL))
             if only in (None, "reviews"):
                 results += self._reviews(REVIEWS_QUICK if quick else REVIEWS_FULL)
@@ -290,8 +291,12 @@ class Command(BaseCommand):
                 result.seconds * 1000,
                 result.seconds * 1000,
                 result.queries,
-                f"{result.sent} sent, {result.ms_per_reminder:.2f} ms and "
-                f"{result.queries_per_reminder:.3f} queries per reminder",
+                f"{result.sent} sent in {result.runs} run(s) ({result.cpu_seconds:.1f} s of CPU), "
+                f"{result.ms_per_reminder:.2f} ms "
+                f"and {result.queries_per_reminder:.3f} queries per reminder; "
+                f"{result.emails_written} emails ({result.distinct_emails} distinct), "
+                f"{result.notices} notices: "
+                + ("exactly once" if result.exactly_once else "NOT exactly once"),
             )
         ]
 
