@@ -265,15 +265,22 @@ def unrouted_tickets(*, engagement: Engagement) -> QuerySet[Ticket]:
     )
 
 
+def breach_filter() -> Q:
+    """A QA verdict given by its ticket's assignee or by an author of its acceptance criteria,
+    without the director's exception (a verdict queryset's filter)."""
+    authored = AcceptanceCriterion.objects.filter(
+        ticket=OuterRef("ticket"), author=OuterRef("tester")
+    )
+    return Q(self_verified=False) & (Q(tester=F("ticket__assignee")) | Q(Exists(authored)))
+
+
 def separation_of_duties_breaches(*, engagement: Engagement) -> QuerySet[Ticket]:
-    """Tickets where one person wrote acceptance criteria and also gave a QA verdict."""
-    same_person = QAVerdict.objects.filter(ticket=OuterRef("ticket"), tester=OuterRef("author"))
-    authors_who_tested = AcceptanceCriterion.objects.filter(
-        ticket=OuterRef("pk"), engagement=engagement
-    ).filter(Exists(same_person))
+    """Tickets whose QA verdict was given by their assignee or by an author of their acceptance
+    criteria, without the director's exception."""
+    breaching = QAVerdict.objects.filter(ticket=OuterRef("pk")).filter(breach_filter())
     return (
         Ticket.objects.filter(engagement=engagement)
-        .filter(Exists(authors_who_tested))
+        .filter(Exists(breaching))
         .select_related("engagement")
         .order_by("number")
     )
@@ -328,6 +335,7 @@ SCORING_SETTING_FIELDS = (
     "impact_analysis_threshold_days",
     "requires_client_acceptance",
     "qa_required",
+    "separation_of_duties",
 )
 RANKING_PREVIEW_SIZE = 10
 

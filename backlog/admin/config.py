@@ -52,8 +52,9 @@ class ScoringSettingsAdmin(EngagementFixedAdmin):
         "impact_analysis_threshold_days",
         "requires_client_acceptance",
         "qa_required",
+        "separation_of_duties",
     )
-    list_filter = ("model", "requires_client_acceptance", "qa_required")
+    list_filter = ("model", "requires_client_acceptance", "qa_required", "separation_of_duties")
     search_fields = ("engagement__name", "engagement__slug")
     list_select_related = ("engagement",)
     ordering = ("engagement__name",)

@@ -69,12 +69,22 @@ class ScoringSettings(models.Model):
         validators=[MinValueValidator(ZERO)],
     )
     requires_client_acceptance = models.BooleanField(
-        _("client acceptance before done"), default=False
+        _("client acceptance before done"),
+        default=True,
+        help_text=_("Features and improvements are done only once a client person accepted them."),
     )
     qa_required = models.BooleanField(
         _("QA verdict required before done"),
         default=True,
         help_text=_("Applies when the engagement has someone holding the tester role."),
+    )
+    separation_of_duties = models.BooleanField(
+        _("separation of duties"),
+        default=True,
+        help_text=_(
+            "The QA verdict is given by someone other than the ticket's assignee and the "
+            "authors of its acceptance criteria."
+        ),
     )
 
     class Meta:

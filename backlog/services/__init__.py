@@ -9,6 +9,7 @@ from backlog.services.analysis import (
     success_metric_add,
 )
 from backlog.services.common import StaleVersion, TicketRowsRefused, TransitionRefused
+from backlog.services.duties import qa_clearance, qa_exception_grant
 from backlog.services.fields import label_name_clean, ticket_fields_validate
 from backlog.services.filing import (
     DUPLICATE_EXTERNAL_REF,
@@ -54,6 +55,8 @@ __all__ = [
     "criterion_update",
     "impact_analysis_set",
     "label_name_clean",
+    "qa_clearance",
+    "qa_exception_grant",
     "qa_verdict_record",
     "responsibility_policy_update",
     "responsible_role_for",

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backlog import workflow
 from backlog.models import (
     AcceptanceCriterion,
     ImpactAnalysis,
@@ -21,6 +22,7 @@ from backlog.models import (
     Ticket,
 )
 from backlog.services.common import require_tester
+from backlog.services.duties import SEPARATION_OF_DUTIES, qa_clearance
 from collab.models import User
 
 CRITERION_EDITABLE_FIELDS = ("order", "text", "given", "when", "then")
@@ -65,7 +67,22 @@ def criterion_update(
 
 @transaction.atomic
 def criterion_delete(*, actor: User, criterion: AcceptanceCriterion) -> None:
-    """Remove a criterion (and the QA results recorded against it)."""
+    """Remove a criterion (and the QA results recorded against it); the last criterion of a
+    feature or improvement that is ready or further stays (a ticket there has one)."""
+    ticket = Ticket.objects.select_for_update().get(pk=criterion.ticket_id)
+    if (
+        ticket.kind in workflow.VALUE_KINDS
+        and ticket.status in workflow.FROM_READY
+        and not AcceptanceCriterion.objects.filter(ticket=ticket).exclude(pk=criterion.pk).exists()
+    ):
+        raise ValidationError(
+            _(
+                "This is the last acceptance criterion of a ticket that is %(status)s: write "
+                "another one first, or move the ticket back to analysis."
+            )
+            % {"status": Status(ticket.status).label},
+            code="last_criterion",
+        )
     criterion.delete()
 
 
@@ -110,20 +127,32 @@ def qa_verdict_record(
     notes: str = "",
     results: dict[int, bool] | None = None,
 ) -> QAVerdict:
-    """A tester records a verdict on a ticket in QA, per criterion (ids of this ticket's
-    criteria) and overall; a verdict cannot pass with a failed criterion."""
+    """A tester records a verdict on a ticket in QA with a result for every one of its
+    acceptance criteria (ids of this ticket's criteria); it passes only when every result
+    passes; the separation of duties applies (``duties.qa_clearance``)."""
     require_tester(actor=actor, engagement=ticket.engagement)
     if ticket.status != Status.QA:
         raise ValidationError({"ticket": _("A QA verdict is recorded while the ticket is in QA.")})
     results = results or {}
-    criteria = {
-        c.pk: c for c in AcceptanceCriterion.objects.filter(ticket=ticket, pk__in=list(results))
-    }
+    criteria = {c.pk: c for c in AcceptanceCriterion.objects.filter(ticket=ticket)}
     if set(results) - set(criteria):
         raise ValidationError({"results": _("These criteria are not this ticket's.")})
+    missing = [criteria[pk] for pk in criteria if pk not in results]
+    if missing:
+        raise ValidationError(
+            {
+                "results": _("Give a result for every acceptance criterion; missing: %(list)s.")
+                % {"list": "; ".join(f"{c.order}. {c.text}" for c in missing)}
+            }
+        )
     if passed and not all(results.values()):
         raise ValidationError(
             {"passed": _("A verdict cannot pass while one of its criteria failed.")}
+        )
+    clearance = qa_clearance(ticket=ticket, person=actor)
+    if clearance.refusals:
+        raise ValidationError(
+            [ValidationError(text, code=SEPARATION_OF_DUTIES) for text in clearance.refusals]
         )
     verdict = QAVerdict.objects.create(
         engagement_id=ticket.engagement_id,
@@ -131,6 +160,7 @@ def qa_verdict_record(
         tester=actor,
         passed=passed,
         notes=notes.strip(),
+        self_verified=clearance.self_verified,
     )
     QACriterionResult.objects.bulk_create(
         QACriterionResult(

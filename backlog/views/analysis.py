@@ -128,7 +128,10 @@ def criterion_delete(request: HttpRequest, slug: str, key: str, pk: int) -> Http
     require_roles(request, engagement, ANALYSTS)
     ticket = ticket_or_404(engagement, key)
     criterion = _criterion_or_404(ticket, pk)
-    services.criterion_delete(actor=request.user, criterion=criterion)
+    try:
+        services.criterion_delete(actor=request.user, criterion=criterion)
+    except ValidationError as error:
+        return render_detail(request, engagement, key, status=409, reasons=error.messages)
     messages.success(request, _("Acceptance criterion deleted."))
     return redirect(_ticket_url(ticket, "criteria"))
 

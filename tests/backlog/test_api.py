@@ -536,7 +536,10 @@ def test_done_needs_a_passing_qa_verdict_and_the_clients_acceptance(
     services.scoring_settings_update(
         engagement=engagement, data={"requires_client_acceptance": True}
     )
-    ticket = TicketFactory(engagement=engagement, status="qa")
+    ticket = TicketFactory(
+        engagement=engagement, status="qa", annual_cost_savings=D("500"), effort_days=D("1")
+    )
+    criterion = CriterionFactory(ticket=ticket, engagement=engagement, author=pm)
     api_client.force_login(pm)
 
     body = problem(_move(api_client, ticket, "done"), 409)
@@ -545,7 +548,9 @@ def test_done_needs_a_passing_qa_verdict_and_the_clients_acceptance(
         "The client has not accepted this ticket yet.",
     ]
 
-    services.qa_verdict_record(actor=tester, ticket=ticket, passed=True)
+    services.qa_verdict_record(
+        actor=tester, ticket=ticket, passed=True, results={criterion.pk: True}
+    )
     services.ticket_accept(actor=director, ticket=ticket)
     response = _move(api_client, ticket, "done")
     assert response.status_code == 200, response.content
