@@ -20,7 +20,7 @@ from backlog.models import (
     Ticket,
 )
 from collab.models import Engagement, User
-from roles.models import RoleAssignment
+from roles.models import Role, RoleAssignment
 
 BUG_FIELDS = (
     "steps_to_reproduce",
@@ -287,6 +287,23 @@ class QAVerdictForm(forms.Form):
             criterion.pk: self.cleaned_data[f"criterion_{criterion.pk}"]
             for criterion in self.criteria
         }
+
+
+class QAExceptionForm(forms.Form):
+    """The director's exception to the separation of duties for one ticket."""
+
+    person = forms.ModelChoiceField(
+        label=_("Tester allowed to verify"), queryset=User.objects.none()
+    )
+    reason = forms.CharField(label=_("Reason"), widget=_textarea(2))
+
+    def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = User.objects.filter(
+            pk__in=RoleAssignment.objects.active()
+            .filter(engagement=engagement, role=Role.TESTER)
+            .values("person_id")
+        ).order_by("display_name", "email")
 
 
 class AcceptanceForm(forms.Form):

@@ -31,6 +31,7 @@ from backlog.models import (
     AcceptanceCriterion,
     Comment,
     Kind,
+    QAException,
     QAVerdict,
     ResponsibilityPolicy,
     ScoringSettings,
@@ -272,6 +273,12 @@ def breach_filter() -> Q:
         ticket=OuterRef("ticket"), author=OuterRef("tester")
     )
     return Q(self_verified=False) & (Q(tester=F("ticket__assignee")) | Q(Exists(authored)))
+
+
+def qa_exception_get(*, ticket: Ticket) -> QAException | None:
+    """The director's exception to the separation of duties for this ticket, with who granted
+    it and for whom, or None."""
+    return QAException.objects.filter(ticket=ticket).select_related("person", "granted_by").first()
 
 
 def separation_of_duties_breaches(*, engagement: Engagement) -> QuerySet[Ticket]:

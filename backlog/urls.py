@@ -34,6 +34,7 @@ urlpatterns = [
     path(f"{_T}impact-analysis/", analysis.impact_analysis, name="impact-analysis"),
     path(f"{_T}qa-verdicts/", analysis.qa_verdict_add, name="qa-verdict-add"),
     path(f"{_T}acceptance/", analysis.ticket_acceptance, name="ticket-acceptance"),
+    path(f"{_T}qa-exception/", analysis.qa_exception_grant, name="qa-exception-grant"),
     path(f"{_T}stakeholder-score/", analysis.stakeholder_score, name="stakeholder-score"),
     path("engagements/<slug:slug>/sprints/", sprints.sprint_list, name="sprint-list"),
     path("engagements/<slug:slug>/sprints/<int:pk>/", sprints.sprint_board, name="sprint-board"),

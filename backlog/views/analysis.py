@@ -20,6 +20,7 @@ from backlog.forms import (
     CriterionForm,
     CriterionUpdateForm,
     ImpactAnalysisForm,
+    QAExceptionForm,
     QAVerdictForm,
     StakeholderScoreForm,
     SuccessMetricForm,
@@ -30,6 +31,7 @@ from backlog.views.common import ticket_url as _ticket_url
 from backlog.views.ticket import render_detail
 from collab.common.lookup import found_or_404
 from collab.forms import add_service_errors
+from roles.models import Role
 from roles.policy import Action, actions_of
 
 
@@ -199,6 +201,32 @@ def qa_verdict_add(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             results=form.results(),
         ),
         message=_("QA verdict recorded."),
+        anchor="qa",
+    )
+
+
+@login_required
+@require_POST
+def qa_exception_grant(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """The client's director lets the ticket's assignee or criteria author give its QA verdict,
+    for this ticket only, saying why."""
+    engagement = engagement_allowed(request, slug, Action.VIEW)
+    require_roles(request, engagement, frozenset({Role.DIRECTOR}))
+    ticket = ticket_or_404(engagement, key)
+    form = QAExceptionForm(request.POST, engagement=engagement)
+    return _submit(
+        request,
+        engagement=engagement,
+        ticket=ticket,
+        form=form,
+        form_name="qa_exception_form",
+        write=lambda: services.qa_exception_grant(
+            actor=request.user,
+            ticket=ticket,
+            person=form.cleaned_data["person"],
+            reason=form.cleaned_data["reason"],
+        ),
+        message=_("Exception granted for %(key)s.") % {"key": ticket.key},
         anchor="qa",
     )
 

@@ -24,6 +24,7 @@ from backlog.forms import (
     CommentForm,
     CriterionForm,
     ImpactAnalysisForm,
+    QAExceptionForm,
     QAVerdictForm,
     StakeholderScoreForm,
     SuccessMetricForm,
@@ -48,6 +49,7 @@ STALE_MESSAGE = gettext_lazy(
 MAIN_FIELDS = ("title", "description", "kind", "assignee", "sprint", "deadline", "labels")
 EVENT_LABELS = {
     "routing": gettext_lazy("Routing"),
+    "qa_exception": gettext_lazy("Exception to the separation of duties"),
     "acceptance": gettext_lazy("Client acceptance"),
 }
 EVENT_VALUES = {
@@ -74,6 +76,8 @@ class TransitionChoice:
 def _shown(field_name: str, value: str) -> str:
     if not value:
         return ""
+    if field_name in EVENT_LABELS:
+        return str(EVENT_VALUES.get(value, value))
     try:
         field = Ticket._meta.get_field(field_name)
     except FieldDoesNotExist:
@@ -87,10 +91,13 @@ def history_rows(entries: list[TicketHistory]) -> list[HistoryRow]:
     """The history with field names and choice values in the reader's language."""
     rows = []
     for entry in entries:
-        try:
-            label = str(Ticket._meta.get_field(entry.field).verbose_name)
-        except FieldDoesNotExist:
-            label = str(EVENT_LABELS.get(entry.field, entry.field))
+        if entry.field in EVENT_LABELS:
+            label = str(EVENT_LABELS[entry.field])
+        else:
+            try:
+                label = str(Ticket._meta.get_field(entry.field).verbose_name)
+            except FieldDoesNotExist:
+                label = entry.field
         rows.append(
             HistoryRow(
                 entry=entry,
@@ -137,6 +144,7 @@ def render_detail(
         (row for row in ticket.stakeholder_scores.all() if row.person_id == request.user.pk), None
     )
     analysis = getattr(ticket, "impact_analysis", None)
+    qa_exception = selectors.qa_exception_get(ticket=ticket)
     defaults: dict[str, Any] = {
         "value_form": ValueForm(initial=ValueForm.initial_from(ticket))
         if Action.EDIT_VALUE.value in actions
@@ -152,6 +160,12 @@ def render_detail(
         else None,
         "qa_form": QAVerdictForm(criteria=criteria) if Role.TESTER in roles and in_qa else None,
         "acceptance_form": AcceptanceForm() if is_client and in_qa else None,
+        "qa_exception_form": QAExceptionForm(engagement=engagement)
+        if Role.DIRECTOR in roles
+        and not ticket.is_closed
+        and detail.settings.separation_of_duties
+        and qa_exception is None
+        else None,
         "score_form": StakeholderScoreForm(
             initial={"score": my_score.score, "comment": my_score.comment} if my_score else None
         )
@@ -172,6 +186,7 @@ def render_detail(
         "metrics": list(ticket.success_metrics.all()),
         "analysis": analysis,
         "verdicts": list(ticket.qa_verdicts.all()),
+        "qa_exception": qa_exception,
         "comments": list(ticket.comments.all()),
         "scores": list(ticket.stakeholder_scores.all()),
         "labels": list(ticket.labels.all()),

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from backlog import services
 from backlog.indicators import Duties, duties_by_quarter
@@ -51,7 +52,7 @@ def _refused(actor, ticket, **kwargs):
 
 
 def test_a_verdict_without_a_result_for_every_criterion_is_refused(engagement, tester, analyst):
-    ticket, (first, second) = _ticket(engagement, analyst)
+    ticket, (first, _second) = _ticket(engagement, analyst)
 
     none = _refused(tester, ticket, passed=True, results={})
     partial = _refused(tester, ticket, passed=True, results={first.pk: True})
@@ -204,3 +205,69 @@ def test_duties_count_in_one_query_for_any_number_of_engagements(
         result = duties_by_quarter(engagements=[engagement, other_engagement])
 
     assert [sum(q.values(), Duties()).breaches for q in result.values()] == [1, 1]
+
+
+# --- Pages -----------------------------------------------------------------------------------
+
+
+def _page(ticket, name="backlog:ticket-detail"):
+    return reverse(name, args=[ticket.engagement.slug, ticket.key])
+
+
+def test_the_verdict_form_shows_the_refusal_and_records_nothing(client, engagement, tester):
+    ticket, criteria = _ticket(engagement, tester, count=1)
+    client.force_login(tester)
+
+    response = client.post(
+        _page(ticket, "backlog:qa-verdict-add"),
+        {"passed": "pass", f"criterion_{criteria[0].pk}": "pass"},
+    )
+
+    assert response.status_code == 200
+    assert "You wrote acceptance criteria of this ticket." in response.content.decode()
+    assert not QAVerdict.objects.exists()
+
+
+def test_the_director_grants_the_exception_from_the_ticket_page(
+    client, engagement, tester, director
+):
+    ticket, _criteria = _ticket(engagement, tester, count=1)
+    client.force_login(director)
+    assert 'id="qa-exception-form"' in client.get(_page(ticket)).content.decode()
+
+    response = client.post(
+        _page(ticket, "backlog:qa-exception-grant"),
+        {"person": tester.pk, "reason": "Only tester this month"},
+    )
+
+    assert response.status_code == 302
+    exception = QAException.objects.get(ticket=ticket)
+    assert (exception.person, exception.granted_by) == (tester, director)
+    page = client.get(_page(ticket)).content.decode()
+    assert "Only tester this month" in page
+    assert 'id="qa-exception-form"' not in page
+
+
+def test_a_tester_sees_no_exception_form_and_may_not_post_one(client, engagement, tester):
+    ticket, _criteria = _ticket(engagement, tester, count=1)
+    client.force_login(tester)
+
+    assert 'id="qa-exception-form"' not in client.get(_page(ticket)).content.decode()
+    response = client.post(
+        _page(ticket, "backlog:qa-exception-grant"), {"person": tester.pk, "reason": "Me"}
+    )
+
+    assert response.status_code == 403
+    assert not QAException.objects.exists()
+
+
+def test_another_engagements_director_gets_404(client, engagement, other_engagement, tester):
+    ticket, _criteria = _ticket(engagement, tester, count=1)
+    client.force_login(member(other_engagement, Role.DIRECTOR))
+
+    response = client.post(
+        _page(ticket, "backlog:qa-exception-grant"), {"person": tester.pk, "reason": "Mine"}
+    )
+
+    assert response.status_code == 404
+    assert not QAException.objects.exists()
