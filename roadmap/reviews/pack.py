@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef
 
+from backlog.indicators import duties_by_quarter
 from backlog.models import CLOSED_STATUSES, Origin, Status, Ticket
 from backlog.scoring import annual_value_expression
 from backlog.selectors import ticket_list
@@ -203,6 +204,17 @@ def realisation(review: Review) -> dict[str, Any]:
     }
 
 
+def separation_of_duties(review: Review) -> list[dict[str, Any]]:
+    """Per quarter since the period's start: QA verdicts given by the ticket's assignee or an
+    author of its criteria (breaches), and those self-verified under the director's
+    exception."""
+    quarters = duties_by_quarter(engagements=[review.engagement_id], since=review.period_start)
+    return [
+        {"quarter": quarter, "breaches": duties.breaches, "self_verified": duties.self_verified}
+        for quarter, duties in sorted(quarters[review.engagement_id].items())
+    ]
+
+
 def pack_build(review: Review, *, now: dt.datetime) -> dict[str, Any]:
     """The whole preparation pack of a review as of ``now``."""
     zone = ZoneInfo(review.engagement.sync_time_zone)
@@ -220,6 +232,7 @@ def pack_build(review: Review, *, now: dt.datetime) -> dict[str, Any]:
         "initiatives": initiatives(review),
         "top_unplanned": top_unplanned(review),
         "roles": role_coverage(review),
+        "duties": separation_of_duties(review),
         "objectives": objective_rows(engagement=review.engagement),
         "realisation": realisation(review),
     }

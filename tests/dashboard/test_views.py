@@ -112,7 +112,7 @@ def test_the_director_home_asks_anonymous_visitors_to_log_in(client):
     assert response.url.startswith(reverse("login"))
 
 
-DIRECTOR_HOME_QUERIES = 18
+DIRECTOR_HOME_QUERIES = 19
 
 
 @pytest.mark.parametrize("count", [1, 20])
@@ -240,7 +240,7 @@ def test_the_agency_view_covers_only_engagements_the_person_works_on(
     assert "Maison Lila" not in content
 
 
-AGENCY_VIEW_QUERIES = 12
+AGENCY_VIEW_QUERIES = 13
 
 
 @pytest.mark.parametrize("people", [2, 20])
