@@ -39,8 +39,16 @@ TICKET_EDITABLE_FIELDS = (
     "severity",
     "found_by",
 )
-# Imports bring the status and the creation time of the tool they come from.
-TICKET_CREATE_FIELDS = (*TICKET_EDITABLE_FIELDS, *VALUE_FIELDS, "status", "created_at", "reporter")
+# Imports bring the status and the creation time of the tool they come from, and for a ticket
+# already done the time it got there (``status_since``: the history's move to that status).
+TICKET_CREATE_FIELDS = (
+    *TICKET_EDITABLE_FIELDS,
+    *VALUE_FIELDS,
+    "status",
+    "status_since",
+    "created_at",
+    "reporter",
+)
 TRACKED_FIELDS = frozenset({"status", "assignee", "sprint", "manual_rank", *VALUE_FIELDS})
 # Checked against the engagement by the services rather than by the model's validation.
 _REFERENCE_FIELDS = ("engagement", "reporter", "assignee", "sprint")

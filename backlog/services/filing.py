@@ -97,6 +97,7 @@ class _FilingFacts:
 class _Filing:
     ticket: Ticket
     labels: list[Label | str]
+    status_since: datetime | None = None
 
 
 def _filing(
@@ -107,6 +108,7 @@ def _filing(
     fields = dict(row)
     refuse_unknown_fields(fields, TICKET_CREATE_FIELDS)
     labels = fields.pop("labels", None) or []
+    status_since = fields.pop("status_since", None)
     reporter = fields.pop("reporter", None) or actor
     if reporter is not actor and reporter.pk not in facts.on_record:
         raise ValidationError({"reporter": _("This person holds no role on this engagement.")})
@@ -130,7 +132,7 @@ def _filing(
         **fields,
     )
     ticket_fields_validate(ticket)
-    return _Filing(ticket, label_choices(engagement, labels))
+    return _Filing(ticket, label_choices(engagement, labels), status_since)
 
 
 def _check_external_refs(engagement: Engagement, filings: list[_Filing]) -> None:
@@ -205,14 +207,39 @@ def ticket_create_many(
     tickets = [filing.ticket for filing in filings]
     for offset, ticket in enumerate(tickets):
         ticket.number = first + offset
-    _tickets_insert(actor=actor, tickets=tickets, labels=labels)
+    _tickets_insert(
+        actor=actor,
+        tickets=tickets,
+        labels=labels,
+        since=[filing.status_since for filing in filings],
+    )
     tickets_created_emit(engagement=engagement, tickets=tickets)
     unrouted_tickets_notify_on_commit(engagement=engagement, tickets=tickets)
     return tickets
 
 
-def _tickets_insert(*, actor: User, tickets: list[Ticket], labels: list[list[Label]]) -> None:
-    """The numbered tickets, their labels and their unrouted history entries, bulk-created."""
+def _status_entry(*, actor: User, ticket: Ticket, since: datetime) -> TicketHistory:
+    entry = history_entry(
+        ticket=ticket,
+        actor=actor,
+        field="status",
+        before="",
+        after=ticket.status,
+        note=_("Imported with this status."),
+    )
+    entry.at = since
+    return entry
+
+
+def _tickets_insert(
+    *,
+    actor: User,
+    tickets: list[Ticket],
+    labels: list[list[Label]],
+    since: list[datetime | None],
+) -> None:
+    """The numbered tickets, their labels, their unrouted history entries and, for a ticket
+    filed with the time it reached its status, that move, bulk-created."""
     Ticket.objects.bulk_create(tickets, batch_size=BULK_BATCH_SIZE)
     through = Ticket.labels.through
     through.objects.bulk_create(
@@ -224,7 +251,12 @@ def _tickets_insert(*, actor: User, tickets: list[Ticket], labels: list[list[Lab
         batch_size=BULK_BATCH_SIZE,
     )
     TicketHistory.objects.bulk_create(
-        [_unrouted_entry(actor=actor, ticket=ticket) for ticket in tickets if ticket.unrouted],
+        [_unrouted_entry(actor=actor, ticket=ticket) for ticket in tickets if ticket.unrouted]
+        + [
+            _status_entry(actor=actor, ticket=ticket, since=moment)
+            for ticket, moment in zip(tickets, since, strict=True)
+            if moment is not None
+        ],
         batch_size=BULK_BATCH_SIZE,
     )
 
