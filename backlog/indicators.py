@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear
 from backlog.models import (
     CLOSED_STATUSES,
     FoundBy,
+    InitiativeDecision,
     Kind,
     Origin,
     QAVerdict,
@@ -33,17 +34,6 @@ from collab.models import Engagement
 UTC = datetime.UTC
 ZERO = Decimal("0")
 _MONEY = DecimalField(max_digits=40, decimal_places=12)
-
-# An agency initiative the client let past triage: accepted. Rejected: declined. Anything else
-# (new, triage, on hold) is not decided yet.
-ACCEPTED_STATUSES = (
-    Status.ANALYSIS,
-    Status.READY,
-    Status.IN_PROGRESS,
-    Status.IN_REVIEW,
-    Status.QA,
-    Status.DONE,
-)
 
 
 def quarter_label(year: int, number: int) -> str:
@@ -92,7 +82,8 @@ def proactivity_by_quarter(
     *, engagements: Iterable[Engagement] | Iterable[int], since: datetime.datetime | None = None
 ) -> dict[int, dict[str, Proactivity]]:
     """Per engagement id and quarter of filing (``created_at``): agency initiatives, how many
-    the client accepted (now past triage) and rejected (one query)."""
+    a client person accepted and declined explicitly (their answer on the ticket, whatever its
+    status), one query."""
     ids = _ids(engagements)
     tickets = Ticket.objects.filter(engagement_id__in=ids, origin=Origin.AGENCY_INITIATIVE)
     if since is not None:
@@ -105,8 +96,8 @@ def proactivity_by_quarter(
         )
         .annotate(
             initiatives=Count("pk"),
-            accepted=Count("pk", filter=Q(status__in=ACCEPTED_STATUSES)),
-            rejected=Count("pk", filter=Q(status=Status.REJECTED)),
+            accepted=Count("pk", filter=Q(initiative_decision=InitiativeDecision.ACCEPTED)),
+            rejected=Count("pk", filter=Q(initiative_decision=InitiativeDecision.DECLINED)),
         )
         .order_by()
     )

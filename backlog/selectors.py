@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import json
 import operator
 import re
 import statistics
@@ -49,7 +51,7 @@ from backlog.scoring import (
     quadrant_expression,
     score_breakdown,
 )
-from collab.models import Engagement
+from collab.models import Engagement, User
 from roles.models import Role
 
 KEY_PATTERN = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9]{1,9})-(?P<number>[1-9][0-9]{0,9})$")
@@ -173,7 +175,14 @@ def ticket_detail(*, engagement: Engagement, key: str) -> TicketDetail | None:
         return None
     ticket = (
         Ticket.objects.filter(engagement=engagement, number=parsed[1])
-        .select_related("engagement", "assignee", "reporter", "sprint", "impact_analysis__author")
+        .select_related(
+            "engagement",
+            "assignee",
+            "reporter",
+            "sprint",
+            "impact_analysis__author",
+            "initiative_decided_by",
+        )
         .prefetch_related(
             "labels",
             Prefetch(
@@ -273,6 +282,29 @@ def breach_filter() -> Q:
         ticket=OuterRef("ticket"), author=OuterRef("tester")
     )
     return Q(self_verified=False) & (Q(tester=F("ticket__assignee")) | Q(Exists(authored)))
+
+
+@dataclass(frozen=True)
+class ValueStatement:
+    """The value figures a ticket's author stated when filing it: who, when, and each figure
+    (field name → value as text), whatever later edits changed."""
+
+    person: User | None
+    at: datetime.datetime
+    figures: dict[str, str]
+
+
+def value_statement_get(*, ticket: Ticket) -> ValueStatement | None:
+    """The figures the ticket was filed with and who stated them, or None (one query)."""
+    entry = (
+        TicketHistory.objects.filter(ticket=ticket, field="value_stated")
+        .select_related("actor")
+        .order_by("at", "pk")
+        .first()
+    )
+    if entry is None:
+        return None
+    return ValueStatement(person=entry.actor, at=entry.at, figures=json.loads(entry.after))
 
 
 def qa_exception_get(*, ticket: Ticket) -> QAException | None:

@@ -18,6 +18,7 @@ from backlog.services.filing import (
     ticket_number_allocate,
     ticket_numbers_reserve,
 )
+from backlog.services.initiatives import initiative_answer
 from backlog.services.routing import DEFAULT_RESPONSIBILITY, responsible_role_for
 from backlog.services.settings import (
     ROUTABLE_ROLES,
@@ -54,6 +55,7 @@ __all__ = [
     "criterion_delete",
     "criterion_update",
     "impact_analysis_set",
+    "initiative_answer",
     "label_name_clean",
     "qa_clearance",
     "qa_exception_grant",

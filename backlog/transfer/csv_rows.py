@@ -254,6 +254,11 @@ def check_model(row: Row, fields: dict[str, Any], engagement: Engagement, actor:
                 continue  # already reported as a cell that cannot be read
             for message in messages:
                 row.error(row.origin_of.get(name, name), message)
+    if fields.get("kind") == Kind.BUG and fields.get("origin") == Origin.AGENCY_INITIATIVE:
+        row.error(
+            row.origin_of.get("origin", "origin"),
+            _("A bug is never an agency initiative: choose client request as its origin."),
+        )
     for label in fields.get("labels", []):
         try:
             label_name_clean(label)

@@ -20,6 +20,7 @@ from backlog.forms import (
     CriterionForm,
     CriterionUpdateForm,
     ImpactAnalysisForm,
+    InitiativeAnswerForm,
     QAExceptionForm,
     QAVerdictForm,
     StakeholderScoreForm,
@@ -31,7 +32,7 @@ from backlog.views.common import ticket_url as _ticket_url
 from backlog.views.ticket import render_detail
 from collab.common.lookup import found_or_404
 from collab.forms import add_service_errors
-from roles.models import Role
+from roles.models import CLIENT_ROLES, Role
 from roles.policy import Action, actions_of
 
 
@@ -202,6 +203,31 @@ def qa_verdict_add(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         ),
         message=_("QA verdict recorded."),
         anchor="qa",
+    )
+
+
+@login_required
+@require_POST
+def initiative_answer(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """A client person accepts or declines an agency initiative: only that answer counts."""
+    engagement = engagement_allowed(request, slug, Action.VIEW)
+    require_roles(request, engagement, CLIENT_ROLES)
+    ticket = ticket_or_404(engagement, key)
+    form = InitiativeAnswerForm(request.POST)
+    return _submit(
+        request,
+        engagement=engagement,
+        ticket=ticket,
+        form=form,
+        form_name="initiative_form",
+        write=lambda: services.initiative_answer(
+            actor=request.user,
+            ticket=ticket,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        ),
+        message=_("Your answer to %(key)s is saved.") % {"key": ticket.key},
+        anchor="initiative",
     )
 
 

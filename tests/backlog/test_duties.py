@@ -35,7 +35,9 @@ def director(engagement):
 def _ticket(engagement, author, count=2, **fields):
     ticket = TicketFactory(engagement=engagement, kind="question", status="qa", **fields)
     criteria = [
-        CriterionFactory(ticket=ticket, engagement=engagement, author=author, text=f"Rule {n}")
+        CriterionFactory(
+            ticket=ticket, engagement=engagement, author=author, text=f"Rule {n}", order=n
+        )
         for n in range(1, count + 1)
     ]
     return ticket, criteria

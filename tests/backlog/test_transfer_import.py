@@ -138,7 +138,7 @@ def test_a_french_excel_file_semicolons_and_windows_1252_keeps_its_accents(engag
     assert (second.title, second.kind, second.origin, second.status) == (
         "Corriger l'accès à l'espace client",
         "bug",
-        "agency_initiative",
+        "client_request",
         "triage",
     )
 

@@ -63,7 +63,9 @@ def test_the_logging_form_is_keyboard_first(client, engagement, pm):
     assert 'accesskey="3"' in content  # the third kind, bug
     assert 'id="bug-template"' in content and "data-bug-template" in content
     assert "js/backlog.js" in content
-    assert response.context["form"].initial["origin"] == "agency_initiative"
+    # Agency staff choose the origin: nothing is chosen for them.
+    assert "origin" not in response.context["form"].initial
+    assert '<option value="" selected>Choose: who asks for it?</option>' in content
 
 
 def test_logging_a_bug_with_its_template_creates_the_bug_with_its_fields(client, engagement, pm):
@@ -122,7 +124,7 @@ def test_a_ticket_nobody_can_take_says_it_is_unrouted(client, engagement, pm):
 
     response = client.post(
         reverse("backlog:ticket-create", args=[engagement.slug]),
-        {"title": "Crash", "kind": "bug", "origin": "agency_initiative"},
+        {"title": "Crash", "kind": "bug", "origin": "client_request"},
         follow=True,
     )
 

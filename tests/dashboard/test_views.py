@@ -185,8 +185,18 @@ def test_the_agency_view_shows_roles_overloads_risks_and_proactivity(
     sam = UserFactory(display_name="Sam Carter")
     assign(engagement, sam, CONSULTANT, allocation=50)
     assign(other_engagement, sam, CONSULTANT, BA, TESTER, allocation=10)
-    TicketFactory(engagement=engagement, origin="agency_initiative", status="ready")
-    TicketFactory(engagement=engagement, origin="agency_initiative", status="rejected")
+    TicketFactory(
+        engagement=engagement,
+        origin="agency_initiative",
+        status="ready",
+        initiative_decision="accepted",
+    )
+    TicketFactory(
+        engagement=engagement,
+        origin="agency_initiative",
+        status="rejected",
+        initiative_decision="declined",
+    )
     client.force_login(julien)
 
     response = client.get(reverse("dashboard:agency-view"))
