@@ -21,7 +21,7 @@ from backlog.models import (
     SuccessMetric,
     Ticket,
 )
-from backlog.services.common import require_tester
+from backlog.services.common import history_add, require_tester
 from backlog.services.duties import SEPARATION_OF_DUTIES, qa_clearance
 from collab.models import User
 
@@ -46,6 +46,7 @@ def criterion_add(
     )
     criterion.full_clean(exclude=["engagement", "ticket", "author"])
     criterion.save()
+    history_add(ticket=ticket, actor=actor, field="criterion", before="", after=criterion.text)
     return criterion
 
 
@@ -57,12 +58,47 @@ def criterion_update(
     unknown = set(data) - set(CRITERION_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
+    before = {name: getattr(criterion, name) for name in CRITERION_EDITABLE_FIELDS}
     for name, value in data.items():
         setattr(criterion, name, value.strip() if isinstance(value, str) else value)
     criterion.author = actor
     criterion.full_clean(exclude=["engagement", "ticket", "author"])
     criterion.save()
+    ticket = criterion.ticket
+    worded = [
+        name
+        for name in ("text", "given", "when", "then")
+        if before[name] != getattr(criterion, name)
+    ]
+    if worded:
+        history_add(
+            ticket=ticket,
+            actor=actor,
+            field="criterion",
+            before=_wording(before),
+            after=_wording({name: getattr(criterion, name) for name in before}),
+        )
+    if before["order"] != criterion.order:
+        history_add(
+            ticket=ticket,
+            actor=actor,
+            field="criterion_order",
+            before=before["order"],
+            after=criterion.order,
+            note=criterion.text,
+        )
     return criterion
+
+
+def _wording(values: dict[str, Any]) -> str:
+    # The criterion as read: its text, then Given / When / Then when written.
+    parts = [str(values["text"])]
+    parts += [
+        f"{label} {values[name]}"
+        for name, label in (("given", _("Given")), ("when", _("When")), ("then", _("Then")))
+        if values[name]
+    ]
+    return "\n".join(parts)
 
 
 @transaction.atomic
@@ -83,6 +119,7 @@ def criterion_delete(*, actor: User, criterion: AcceptanceCriterion) -> None:
             % {"status": Status(ticket.status).label},
             code="last_criterion",
         )
+    history_add(ticket=ticket, actor=actor, field="criterion", before=criterion.text, after="")
     criterion.delete()
 
 

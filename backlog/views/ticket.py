@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -45,6 +46,7 @@ from backlog.models import (
     TicketHistory,
 )
 from backlog.scoring import FIGURES_BY_MODEL
+from backlog.services.fields import TEXT_DIFF_FIELDS
 from backlog.views.common import ANALYSTS, engagement_allowed, ticket_or_404, ticket_url
 from backlog.views.sprints import render_board, render_card
 from collab.forms import add_service_errors
@@ -62,6 +64,9 @@ EVENT_LABELS = {
     "routing": gettext_lazy("Routing"),
     "qa_exception": gettext_lazy("Exception to the separation of duties"),
     "value_stated": gettext_lazy("Value stated when filed"),
+    "criterion": gettext_lazy("Acceptance criterion"),
+    "criterion_order": gettext_lazy("Order of an acceptance criterion"),
+    "labels": gettext_lazy("Labels"),
     "acceptance": gettext_lazy("Client acceptance"),
 }
 EVENT_VALUES = {
@@ -124,13 +129,12 @@ def history_rows(entries: list[TicketHistory]) -> list[HistoryRow]:
                 label = str(Ticket._meta.get_field(entry.field).verbose_name)
             except FieldDoesNotExist:
                 label = entry.field
+        before, after = _shown(entry.field, entry.before), _shown(entry.field, entry.after)
+        if entry.field in TEXT_DIFF_FIELDS:
+            # The whole texts are kept; the row shows their start and the note the lines changed.
+            before, after = Truncator(before).chars(60), Truncator(after).chars(60)
         rows.append(
-            HistoryRow(
-                entry=entry,
-                field=label[:1].upper() + label[1:],
-                before=_shown(entry.field, entry.before),
-                after=_shown(entry.field, entry.after),
-            )
+            HistoryRow(entry=entry, field=label[:1].upper() + label[1:], before=before, after=after)
         )
     return rows
 

@@ -414,6 +414,7 @@ def test_value_figures_need_the_right_to_edit_value(api_client, engagement, deve
     assert body["detail"] == "Your role on this engagement does not allow this: Edit value figures."
     assert snapshot(ticket) == before
 
+    before_title = ticket.title
     api_client.force_login(pm)
     response = api_client.patch(
         ticket_url(ticket.key),
@@ -425,7 +426,7 @@ def test_value_figures_need_the_right_to_edit_value(api_client, engagement, deve
     assert response["ETag"] == f'W/"ticket-{ticket.pk}-v3"'
     assert list(
         TicketHistory.objects.filter(ticket=ticket).values_list("field", "before", "after")
-    ) == [("effort_days", "", "3.00")]
+    ) == [("title", before_title, "Renamed"), ("effort_days", "", "3.00")]
 
 
 def test_an_edit_pointing_at_another_engagements_sprint_changes_nothing(
