@@ -21,7 +21,12 @@ from backlog.models.analysis import (
     StakeholderScore,
     SuccessMetric,
 )
-from backlog.models.config import ResponsibilityPolicy, ScoringModel, ScoringSettings
+from backlog.models.config import (
+    ResponsibilityPolicy,
+    ScoringModel,
+    ScoringSettings,
+    SettingsChange,
+)
 from backlog.models.sprints import Sprint
 from backlog.models.tickets import (
     CLOSED_STATUSES,
@@ -56,6 +61,7 @@ __all__ = [
     "RiskLevel",
     "ScoringModel",
     "ScoringSettings",
+    "SettingsChange",
     "Severity",
     "Sprint",
     "StakeholderScore",

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from backlog import services
-from backlog.models import TicketHistory
+from backlog.models import SettingsChange, TicketHistory
 from roles.models import Role
 from tests.backlog.factories import SprintFactory, TicketFactory
 from tests.factories import member
@@ -137,3 +137,23 @@ def test_the_ticket_page_shows_the_history_in_words(client, engagement, pm):
     assert "- First line\n+ Second line" in history
     assert "Acceptance criterion: " in history
     assert "Labels: " in history
+
+
+def test_a_settings_change_that_moves_every_score_is_one_engagement_entry(
+    engagement, django_assert_max_num_queries
+):
+    director = member(engagement, Role.DIRECTOR)
+    for n in range(30):
+        TicketFactory(engagement=engagement, annual_revenue_gain=n + 1, effort_days=1)
+
+    # The same number of queries whatever the number of tickets: no ticket is rewritten.
+    with django_assert_max_num_queries(8):
+        services.scoring_settings_update(
+            engagement=engagement,
+            data={"model": "wsjf", "strategic_weight": "0.25"},
+            actor=director,
+        )
+
+    change = SettingsChange.objects.get(engagement=engagement)
+    assert (change.actor, change.changes) == (director, [["model", "value_per_effort", "wsjf"]])
+    assert not TicketHistory.objects.exists()
