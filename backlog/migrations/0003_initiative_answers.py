@@ -43,6 +43,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(('initiative_decision', ''), ('origin', 'agency_initiative'), _connector='OR'), name='ticket_only_initiatives_are_answered'),
+            constraint=models.CheckConstraint(condition=models.Q(('initiative_decision', ''), ('origin', 'agency_initiative'), _connector='OR'), name='ticket_only_initiatives_are_answered', violation_error_message='The client answered this agency initiative: it keeps its origin.'),
         ),
     ]

@@ -332,6 +332,9 @@ class Ticket(models.Model):
             models.CheckConstraint(
                 condition=Q(initiative_decision="") | Q(origin="agency_initiative"),
                 name="ticket_only_initiatives_are_answered",
+                violation_error_message=_(
+                    "The client answered this agency initiative: it keeps its origin."
+                ),
             ),
         ]
         indexes = [

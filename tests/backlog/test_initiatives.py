@@ -134,3 +134,18 @@ def test_agency_staff_get_403_and_another_engagement_404(client, engagement, oth
 
     assert (refused.status_code, foreign.status_code) == (403, 404)
     assert Ticket.objects.get(pk=idea.pk).initiative_decision == ""
+
+
+def test_an_answered_initiative_keeps_its_origin(engagement):
+    director = member(engagement, Role.DIRECTOR)
+    idea = TicketFactory(engagement=engagement, origin="agency_initiative")
+    services.initiative_answer(actor=director, ticket=idea, decision="accepted")
+    idea.refresh_from_db()
+
+    with pytest.raises(ValidationError) as error:
+        services.ticket_update(actor=director, ticket=idea, data={"origin": "client_request"})
+
+    assert error.value.messages == [
+        "The client answered this agency initiative: it keeps its origin."
+    ]
+    assert Ticket.objects.get(pk=idea.pk).origin == "agency_initiative"
