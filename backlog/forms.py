@@ -12,6 +12,7 @@ from backlog.models import (
     ClientAcceptance,
     Confidence,
     FoundBy,
+    InitiativeDecision,
     Kind,
     Origin,
     RiskLevel,
@@ -20,7 +21,7 @@ from backlog.models import (
     Ticket,
 )
 from collab.models import Engagement, User
-from roles.models import RoleAssignment
+from roles.models import Role, RoleAssignment
 
 BUG_FIELDS = (
     "steps_to_reproduce",
@@ -82,8 +83,46 @@ class BugFieldsMixin(forms.Form):
         return {name: self.cleaned_data.get(name, "") for name in BUG_FIELDS}
 
 
-class TicketCreateForm(BugFieldsMixin):
-    """Quick logging: a title, a kind, optionally a description and the bug template."""
+class ValueFieldsMixin(forms.Form):
+    annual_revenue_gain = forms.DecimalField(
+        label=_("Annual revenue gain"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    annual_cost_savings = forms.DecimalField(
+        label=_("Annual cost savings"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    hours_saved_per_month = forms.DecimalField(
+        label=_("Hours saved per month"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+    )
+    effort_days = forms.DecimalField(
+        label=_("Effort (person-days)"),
+        required=False,
+        min_value=0.01,
+        max_digits=8,
+        decimal_places=2,
+    )
+    confidence = forms.ChoiceField(
+        label=_("Confidence"), choices=Confidence.choices, initial=Confidence.MEDIUM, required=False
+    )
+    time_criticality = forms.IntegerField(
+        label=_("Time criticality (1-10)"), required=False, min_value=1, max_value=10
+    )
+    risk_reduction = forms.IntegerField(
+        label=_("Risk reduction (1-10)"), required=False, min_value=1, max_value=10
+    )
+    reach = forms.IntegerField(
+        label=_("Reach (people or orders per month)"), required=False, min_value=0
+    )
+
+
+class TicketCreateForm(BugFieldsMixin, ValueFieldsMixin):
+    """Quick logging: a title, a kind, optionally a description and the bug template; for a
+    feature or improvement, the value figures the engagement's scoring model reads (its
+    author states them). Agency staff choose the origin explicitly; a client person's request
+    is a client request."""
 
     title = forms.CharField(
         label=_("Title"),
@@ -91,7 +130,11 @@ class TicketCreateForm(BugFieldsMixin):
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, widget=forms.RadioSelect)
-    origin = forms.ChoiceField(label=_("Origin"), choices=Origin.choices)
+    origin = forms.ChoiceField(
+        label=_("Origin"),
+        choices=[("", _("Choose: who asks for it?")), *Origin.choices],
+        help_text=_("A bug is always a client request."),
+    )
     description = forms.CharField(
         label=_("Description"),
         required=False,
@@ -100,14 +143,41 @@ class TicketCreateForm(BugFieldsMixin):
     )
     field_order = ["title", "kind", "description", *BUG_FIELDS, "origin"]
 
+    def __init__(
+        self,
+        *args: Any,
+        client_side: bool = False,
+        figures: tuple[str, ...] = VALUE_FORM_FIELDS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.client_side = client_side
+        if client_side:
+            del self.fields["origin"]
+        for name in VALUE_FORM_FIELDS:
+            if name not in figures:
+                del self.fields[name]
+        self.figures = [name for name in VALUE_FORM_FIELDS if name in self.fields]
+
+    def value_data(self) -> dict[str, Any]:
+        """The value figures stated, only for a feature or improvement."""
+        if self.cleaned_data.get("kind") not in (Kind.FEATURE, Kind.IMPROVEMENT):
+            return {}
+        return {
+            name: self.cleaned_data[name]
+            for name in self.figures
+            if self.cleaned_data.get(name) not in (None, "")
+        }
+
     def service_data(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
             "title": data["title"],
             "kind": data["kind"],
-            "origin": data["origin"],
+            "origin": Origin.CLIENT_REQUEST if self.client_side else data["origin"],
             "description": data["description"],
             **self.bug_data(),
+            **self.value_data(),
         }
 
 
@@ -287,6 +357,37 @@ class QAVerdictForm(forms.Form):
             criterion.pk: self.cleaned_data[f"criterion_{criterion.pk}"]
             for criterion in self.criteria
         }
+
+
+class InitiativeAnswerForm(forms.Form):
+    """A client person's answer to an agency initiative."""
+
+    decision = forms.ChoiceField(
+        label=_("Your answer"), choices=InitiativeDecision.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=_textarea(2),
+        help_text=_("Required when you decline it."),
+    )
+
+
+class QAExceptionForm(forms.Form):
+    """The director's exception to the separation of duties for one ticket."""
+
+    person = forms.ModelChoiceField(
+        label=_("Tester allowed to verify"), queryset=User.objects.none()
+    )
+    reason = forms.CharField(label=_("Reason"), widget=_textarea(2))
+
+    def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = User.objects.filter(
+            pk__in=RoleAssignment.objects.active()
+            .filter(engagement=engagement, role=Role.TESTER)
+            .values("person_id")
+        ).order_by("display_name", "email")
 
 
 class AcceptanceForm(forms.Form):

@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear
 from backlog.models import (
     CLOSED_STATUSES,
     FoundBy,
+    InitiativeDecision,
     Kind,
     Origin,
     QAVerdict,
@@ -27,22 +28,12 @@ from backlog.models import (
     TicketHistory,
 )
 from backlog.scoring import annual_value_expression
+from backlog.selectors import breach_filter
 from collab.models import Engagement
 
 UTC = datetime.UTC
 ZERO = Decimal("0")
 _MONEY = DecimalField(max_digits=40, decimal_places=12)
-
-# An agency initiative the client let past triage: accepted. Rejected: declined. Anything else
-# (new, triage, on hold) is not decided yet.
-ACCEPTED_STATUSES = (
-    Status.ANALYSIS,
-    Status.READY,
-    Status.IN_PROGRESS,
-    Status.IN_REVIEW,
-    Status.QA,
-    Status.DONE,
-)
 
 
 def quarter_label(year: int, number: int) -> str:
@@ -91,7 +82,8 @@ def proactivity_by_quarter(
     *, engagements: Iterable[Engagement] | Iterable[int], since: datetime.datetime | None = None
 ) -> dict[int, dict[str, Proactivity]]:
     """Per engagement id and quarter of filing (``created_at``): agency initiatives, how many
-    the client accepted (now past triage) and rejected (one query)."""
+    a client person accepted and declined explicitly (their answer on the ticket, whatever its
+    status), one query."""
     ids = _ids(engagements)
     tickets = Ticket.objects.filter(engagement_id__in=ids, origin=Origin.AGENCY_INITIATIVE)
     if since is not None:
@@ -104,8 +96,8 @@ def proactivity_by_quarter(
         )
         .annotate(
             initiatives=Count("pk"),
-            accepted=Count("pk", filter=Q(status__in=ACCEPTED_STATUSES)),
-            rejected=Count("pk", filter=Q(status=Status.REJECTED)),
+            accepted=Count("pk", filter=Q(initiative_decision=InitiativeDecision.ACCEPTED)),
+            rejected=Count("pk", filter=Q(initiative_decision=InitiativeDecision.DECLINED)),
         )
         .order_by()
     )
@@ -293,5 +285,57 @@ def value_delivered_by_quarter(
     for row in rows:
         result[row["engagement_id"]][quarter_label(row["year"], row["quarter_number"])] = Delivered(
             annual_value=row["total"] or ZERO, tickets=row["count"]
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class Duties:
+    """QA verdicts of a period that broke the separation of duties (given by the ticket's
+    assignee or an author of its criteria without an exception), and those self-verified
+    under the director's exception."""
+
+    breaches: int = 0
+    self_verified: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.breaches + self.self_verified
+
+    def __add__(self, other: Duties) -> Duties:
+        return Duties(
+            breaches=self.breaches + other.breaches,
+            self_verified=self.self_verified + other.self_verified,
+        )
+
+
+def duties_by_quarter(
+    *, engagements: Iterable[Engagement] | Iterable[int], since: datetime.datetime | None = None
+) -> dict[int, dict[str, Duties]]:
+    """Per engagement id and quarter of the verdict (``recorded_at``): QA verdicts that broke
+    the separation of duties, and those self-verified under the director's exception (one
+    query)."""
+    ids = _ids(engagements)
+    verdicts = QAVerdict.objects.filter(engagement_id__in=ids).filter(
+        breach_filter() | Q(self_verified=True)
+    )
+    if since is not None:
+        verdicts = verdicts.filter(recorded_at__gte=since)
+    rows = (
+        verdicts.values(
+            "engagement_id",
+            year=ExtractYear("recorded_at", tzinfo=UTC),
+            quarter_number=ExtractQuarter("recorded_at", tzinfo=UTC),
+        )
+        .annotate(
+            breaches=Count("pk", filter=Q(self_verified=False)),
+            exceptions=Count("pk", filter=Q(self_verified=True)),
+        )
+        .order_by()
+    )
+    result: dict[int, dict[str, Duties]] = {pk: {} for pk in ids}
+    for row in rows:
+        result[row["engagement_id"]][quarter_label(row["year"], row["quarter_number"])] = Duties(
+            breaches=row["breaches"], self_verified=row["exceptions"]
         )
     return result

@@ -57,6 +57,13 @@ CONFIDENCE_FACTORS: dict[str, Decimal] = {
     Confidence.HIGH: Decimal("1.0"),
 }
 WSJF_MAX_VALUE_POINTS = Decimal("10")
+_VALUE = ("annual_revenue_gain", "annual_cost_savings", "hours_saved_per_month", "effort_days")
+# The value figures each model reads: what filing a ticket asks its author for.
+FIGURES_BY_MODEL: dict[str, tuple[str, ...]] = {
+    ScoringModel.VALUE_PER_EFFORT: (*_VALUE, "confidence"),
+    ScoringModel.WSJF: (*_VALUE, "time_criticality", "risk_reduction"),
+    ScoringModel.RICE: (*_VALUE, "reach", "confidence"),
+}
 # (threshold in impact units, impact) from the highest band down; below the last: 0.25.
 RICE_IMPACT_BANDS: tuple[tuple[Decimal, Decimal], ...] = (
     (Decimal("10"), Decimal("3")),

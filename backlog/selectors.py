@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import json
 import operator
 import re
 import statistics
@@ -31,6 +33,7 @@ from backlog.models import (
     AcceptanceCriterion,
     Comment,
     Kind,
+    QAException,
     QAVerdict,
     ResponsibilityPolicy,
     ScoringSettings,
@@ -48,7 +51,7 @@ from backlog.scoring import (
     quadrant_expression,
     score_breakdown,
 )
-from collab.models import Engagement
+from collab.models import Engagement, User
 from roles.models import Role
 
 KEY_PATTERN = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9]{1,9})-(?P<number>[1-9][0-9]{0,9})$")
@@ -172,7 +175,14 @@ def ticket_detail(*, engagement: Engagement, key: str) -> TicketDetail | None:
         return None
     ticket = (
         Ticket.objects.filter(engagement=engagement, number=parsed[1])
-        .select_related("engagement", "assignee", "reporter", "sprint", "impact_analysis__author")
+        .select_related(
+            "engagement",
+            "assignee",
+            "reporter",
+            "sprint",
+            "impact_analysis__author",
+            "initiative_decided_by",
+        )
         .prefetch_related(
             "labels",
             Prefetch(
@@ -265,15 +275,51 @@ def unrouted_tickets(*, engagement: Engagement) -> QuerySet[Ticket]:
     )
 
 
+def breach_filter() -> Q:
+    """A QA verdict given by its ticket's assignee or by an author of its acceptance criteria,
+    without the director's exception (a verdict queryset's filter)."""
+    authored = AcceptanceCriterion.objects.filter(
+        ticket=OuterRef("ticket"), author=OuterRef("tester")
+    )
+    return Q(self_verified=False) & (Q(tester=F("ticket__assignee")) | Q(Exists(authored)))
+
+
+@dataclass(frozen=True)
+class ValueStatement:
+    """The value figures a ticket's author stated when filing it: who, when, and each figure
+    (field name → value as text), whatever later edits changed."""
+
+    person: User | None
+    at: datetime.datetime
+    figures: dict[str, str]
+
+
+def value_statement_get(*, ticket: Ticket) -> ValueStatement | None:
+    """The figures the ticket was filed with and who stated them, or None (one query)."""
+    entry = (
+        TicketHistory.objects.filter(ticket=ticket, field="value_stated")
+        .select_related("actor")
+        .order_by("at", "pk")
+        .first()
+    )
+    if entry is None:
+        return None
+    return ValueStatement(person=entry.actor, at=entry.at, figures=json.loads(entry.after))
+
+
+def qa_exception_get(*, ticket: Ticket) -> QAException | None:
+    """The director's exception to the separation of duties for this ticket, with who granted
+    it and for whom, or None."""
+    return QAException.objects.filter(ticket=ticket).select_related("person", "granted_by").first()
+
+
 def separation_of_duties_breaches(*, engagement: Engagement) -> QuerySet[Ticket]:
-    """Tickets where one person wrote acceptance criteria and also gave a QA verdict."""
-    same_person = QAVerdict.objects.filter(ticket=OuterRef("ticket"), tester=OuterRef("author"))
-    authors_who_tested = AcceptanceCriterion.objects.filter(
-        ticket=OuterRef("pk"), engagement=engagement
-    ).filter(Exists(same_person))
+    """Tickets whose QA verdict was given by their assignee or by an author of their acceptance
+    criteria, without the director's exception."""
+    breaching = QAVerdict.objects.filter(ticket=OuterRef("pk")).filter(breach_filter())
     return (
         Ticket.objects.filter(engagement=engagement)
-        .filter(Exists(authors_who_tested))
+        .filter(Exists(breaching))
         .select_related("engagement")
         .order_by("number")
     )
@@ -328,6 +374,7 @@ SCORING_SETTING_FIELDS = (
     "impact_analysis_threshold_days",
     "requires_client_acceptance",
     "qa_required",
+    "separation_of_duties",
 )
 RANKING_PREVIEW_SIZE = 10
 

@@ -33,7 +33,12 @@ MODEL_EXPLANATIONS = {
     ),
 }
 WEIGHT_FIELDS = ("strategic_weight", "wsjf_value_per_point", "rice_impact_unit")
-WORKFLOW_FIELDS = ("impact_analysis_threshold_days", "requires_client_acceptance", "qa_required")
+WORKFLOW_FIELDS = (
+    "impact_analysis_threshold_days",
+    "requires_client_acceptance",
+    "qa_required",
+    "separation_of_duties",
+)
 ROUTING_PREFIX = "routing_"
 
 

@@ -13,6 +13,11 @@ urlpatterns = [
     path("engagements/<slug:slug>/backlog/", backlog.ticket_list, name="ticket-list"),
     path("engagements/<slug:slug>/backlog/matrix/", backlog.matrix, name="matrix"),
     path("engagements/<slug:slug>/backlog/new/", ticket.ticket_create, name="ticket-create"),
+    path(
+        "engagements/<slug:slug>/backlog/new/score-preview/",
+        ticket.ticket_create_score_preview,
+        name="ticket-create-score-preview",
+    ),
     # Before the ticket routes, whose <key> would otherwise take "settings".
     path("engagements/<slug:slug>/backlog/settings/", configure.backlog_settings, name="settings"),
     path(
@@ -34,6 +39,8 @@ urlpatterns = [
     path(f"{_T}impact-analysis/", analysis.impact_analysis, name="impact-analysis"),
     path(f"{_T}qa-verdicts/", analysis.qa_verdict_add, name="qa-verdict-add"),
     path(f"{_T}acceptance/", analysis.ticket_acceptance, name="ticket-acceptance"),
+    path(f"{_T}qa-exception/", analysis.qa_exception_grant, name="qa-exception-grant"),
+    path(f"{_T}initiative-answer/", analysis.initiative_answer, name="initiative-answer"),
     path(f"{_T}stakeholder-score/", analysis.stakeholder_score, name="stakeholder-score"),
     path("engagements/<slug:slug>/sprints/", sprints.sprint_list, name="sprint-list"),
     path("engagements/<slug:slug>/sprints/<int:pk>/", sprints.sprint_board, name="sprint-board"),

@@ -41,6 +41,7 @@ TRANSITIONS: dict[tuple[Status, Status], frozenset[Role]] = {
     (S.TRIAGE, S.ANALYSIS): _TRIAGERS,
     (S.TRIAGE, S.READY): _ANALYSTS,
     (S.ANALYSIS, S.READY): _ANALYSTS,
+    (S.READY, S.ANALYSIS): _ANALYSTS,
     (S.READY, S.IN_PROGRESS): _BUILDERS,
     (S.IN_PROGRESS, S.IN_REVIEW): _BUILDERS,
     (S.IN_REVIEW, S.IN_PROGRESS): _BUILDERS,
@@ -59,6 +60,12 @@ REASON_REQUIRED = frozenset({(status, S.REJECTED) for status in OPEN_STATUSES}) 
 }
 VALUE_KINDS = frozenset({Kind.FEATURE, Kind.IMPROVEMENT})
 BUG_FIELDS = ("steps_to_reproduce", "expected_behaviour", "actual_behaviour", "environment")
+# A state's guards hold for every state past it: a ticket is *in* a state only when it meets
+# the guards of that state and of every state before it, whichever way it came in (on hold,
+# a reopening, an import). Past triage a bug carries its reproduction details; from ready on,
+# a feature or improvement carries its value, effort, criteria and impact analysis.
+PAST_TRIAGE = frozenset({S.ANALYSIS, S.READY, S.IN_PROGRESS, S.IN_REVIEW, S.QA, S.DONE})
+FROM_READY = frozenset({S.READY, S.IN_PROGRESS, S.IN_REVIEW, S.QA, S.DONE})
 
 
 def allowed_targets(status: str, roles: frozenset[Role]) -> list[Status]:
@@ -89,32 +96,40 @@ def _entered_at(ticket: Ticket, status: str):
 
 
 def guard_facts(*, ticket: Ticket, to_status: str, settings: ScoringSettings) -> GuardFacts:
-    """Read only the facts the guards of a step into ``to_status`` need."""
-    if to_status == S.READY and ticket.kind in VALUE_KINDS:
+    """Read only the facts the guards of ``to_status`` (and of the states before it) need."""
+    criteria_count, has_impact_analysis = 0, False
+    if to_status in FROM_READY and ticket.kind in VALUE_KINDS:
+        criteria_count = AcceptanceCriterion.objects.filter(ticket=ticket).count()
+        has_impact_analysis = ImpactAnalysis.objects.filter(ticket=ticket).exists()
+    if to_status != S.DONE:
         return GuardFacts(
             settings=settings,
-            criteria_count=AcceptanceCriterion.objects.filter(ticket=ticket).count(),
-            has_impact_analysis=ImpactAnalysis.objects.filter(ticket=ticket).exists(),
+            criteria_count=criteria_count,
+            has_impact_analysis=has_impact_analysis,
         )
-    if to_status == S.DONE and ticket.status == S.QA:
-        since = _entered_at(ticket, S.QA)
-        verdicts = QAVerdict.objects.filter(ticket=ticket)
-        acceptances = ClientAcceptance.objects.filter(ticket=ticket)
-        if since is not None:
-            verdicts = verdicts.filter(recorded_at__gte=since)
-            acceptances = acceptances.filter(decided_at__gte=since)
-        latest_verdict = verdicts.order_by("-recorded_at", "-pk").first()
-        latest_acceptance = acceptances.order_by("-decided_at", "-pk").first()
-        return GuardFacts(
-            settings=settings,
-            has_tester=RoleAssignment.objects.active()
-            .filter(engagement_id=ticket.engagement_id, role=Role.TESTER)
-            .exists(),
-            qa_passed=latest_verdict is not None and latest_verdict.passed,
-            client_accepted=latest_acceptance is not None
-            and latest_acceptance.decision == ClientAcceptance.Decision.ACCEPTED,
-        )
-    return GuardFacts(settings=settings)
+    # Only the verdicts and decisions given since the ticket last entered QA count (none when
+    # it is not in QA now: done is reached through QA).
+    since = _entered_at(ticket, S.QA) if ticket.status == S.QA else None
+    verdicts = QAVerdict.objects.filter(ticket=ticket)
+    acceptances = ClientAcceptance.objects.filter(ticket=ticket)
+    if ticket.status != S.QA:
+        verdicts, acceptances = verdicts.none(), acceptances.none()
+    elif since is not None:
+        verdicts = verdicts.filter(recorded_at__gte=since)
+        acceptances = acceptances.filter(decided_at__gte=since)
+    latest_verdict = verdicts.order_by("-recorded_at", "-pk").first()
+    latest_acceptance = acceptances.order_by("-decided_at", "-pk").first()
+    return GuardFacts(
+        settings=settings,
+        criteria_count=criteria_count,
+        has_impact_analysis=has_impact_analysis,
+        has_tester=RoleAssignment.objects.active()
+        .filter(engagement_id=ticket.engagement_id, role=Role.TESTER)
+        .exists(),
+        qa_passed=latest_verdict is not None and latest_verdict.passed,
+        client_accepted=latest_acceptance is not None
+        and latest_acceptance.decision == ClientAcceptance.Decision.ACCEPTED,
+    )
 
 
 def _ready_reasons(ticket: Ticket, facts: GuardFacts) -> list[str]:
@@ -147,12 +162,43 @@ def _ready_reasons(ticket: Ticket, facts: GuardFacts) -> list[str]:
     return reasons
 
 
-def _done_reasons(facts: GuardFacts) -> list[str]:
+def _done_reasons(ticket: Ticket, facts: GuardFacts) -> list[str]:
     reasons = []
     if facts.settings.qa_required and facts.has_tester and not facts.qa_passed:
         reasons.append(_("A passing QA verdict by a tester is needed before the ticket is done."))
-    if facts.settings.requires_client_acceptance and not facts.client_accepted:
+    if (
+        facts.settings.requires_client_acceptance
+        and ticket.kind in VALUE_KINDS
+        and not facts.client_accepted
+    ):
         reasons.append(_("The client has not accepted this ticket yet."))
+    return reasons
+
+
+def _bug_reasons(ticket: Ticket) -> list[str]:
+    missing = [
+        str(Ticket._meta.get_field(name).verbose_name)
+        for name in BUG_FIELDS
+        if not getattr(ticket, name).strip()
+    ]
+    if not missing:
+        return []
+    return [
+        _("A bug leaves triage only with its reproduction details; missing: %(fields)s.")
+        % {"fields": ", ".join(missing)}
+    ]
+
+
+def state_reasons(*, ticket: Ticket, status: str, facts: GuardFacts) -> list[str]:
+    """Every guard ``ticket`` fails to be in ``status``, whatever state it comes from: the
+    guards of that state and of every state before it (empty: it may be there)."""
+    reasons = []
+    if ticket.kind == Kind.BUG and status in PAST_TRIAGE:
+        reasons += _bug_reasons(ticket)
+    if ticket.kind in VALUE_KINDS and status in FROM_READY:
+        reasons += _ready_reasons(ticket, facts)
+    if status == S.DONE:
+        reasons += _done_reasons(ticket, facts)
     return reasons
 
 
@@ -180,19 +226,4 @@ def refusal_reasons(
     reasons = []
     if (current, target) in REASON_REQUIRED and not reason.strip():
         reasons.append(_("Say why: a reason is required for this step."))
-    if ticket.kind == Kind.BUG and current == S.TRIAGE and target not in (S.ON_HOLD, S.REJECTED):
-        missing = [
-            str(Ticket._meta.get_field(name).verbose_name)
-            for name in BUG_FIELDS
-            if not getattr(ticket, name).strip()
-        ]
-        if missing:
-            reasons.append(
-                _("A bug leaves triage only with its reproduction details; missing: %(fields)s.")
-                % {"fields": ", ".join(missing)}
-            )
-    if target == S.READY and ticket.kind in VALUE_KINDS:
-        reasons += _ready_reasons(ticket, facts)
-    if target == S.DONE:
-        reasons += _done_reasons(facts)
-    return reasons
+    return reasons + state_reasons(ticket=ticket, status=target, facts=facts)

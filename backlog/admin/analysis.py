@@ -12,6 +12,7 @@ from backlog.models import (
     ClientAcceptance,
     ImpactAnalysis,
     QACriterionResult,
+    QAException,
     QAVerdict,
     StakeholderScore,
     SuccessMetric,
@@ -76,9 +77,9 @@ class QACriterionResultInline(ReadOnlyInline):
 
 @admin.register(QAVerdict)
 class QAVerdictAdmin(ReadOnlyAdmin):
-    list_display = ("engagement", "ticket", "tester", "passed", "recorded_at")
+    list_display = ("engagement", "ticket", "tester", "passed", "self_verified", "recorded_at")
     list_display_links = ("ticket",)
-    list_filter = ("engagement", "passed", "recorded_at")
+    list_filter = ("engagement", "passed", "self_verified", "recorded_at")
     search_fields = ("ticket__title", "notes", "tester__email")
     list_select_related = ("engagement", "ticket__engagement", "tester")
     date_hierarchy = "recorded_at"
@@ -110,3 +111,14 @@ class ClientAcceptanceAdmin(ReadOnlyAdmin):
     list_select_related = ("engagement", "ticket__engagement", "person")
     date_hierarchy = "decided_at"
     ordering = ("-decided_at", "-pk")
+
+
+@admin.register(QAException)
+class QAExceptionAdmin(ReadOnlyAdmin):
+    list_display = ("engagement", "ticket", "person", "granted_by", "granted_at")
+    list_display_links = ("ticket",)
+    list_filter = ("engagement", "granted_at")
+    search_fields = ("ticket__title", "reason", "person__email")
+    list_select_related = ("engagement", "ticket__engagement", "person", "granted_by")
+    date_hierarchy = "granted_at"
+    ordering = ("-granted_at", "-pk")

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from backlog.models import ResponsibilityPolicy, ScoringSettings
+from backlog.models import ResponsibilityPolicy, ScoringSettings, SettingsChange
 from backlog.selectors import SCORING_SETTING_FIELDS
 from backlog.services import (
     ROUTABLE_ROLES,
@@ -17,7 +17,7 @@ from backlog.services import (
     scoring_settings_build,
     scoring_settings_update,
 )
-from collab.common.admin import EngagementFixedAdmin
+from collab.common.admin import EngagementFixedAdmin, ReadOnlyAdmin
 
 
 class ScoringSettingsForm(forms.ModelForm):
@@ -52,15 +52,16 @@ class ScoringSettingsAdmin(EngagementFixedAdmin):
         "impact_analysis_threshold_days",
         "requires_client_acceptance",
         "qa_required",
+        "separation_of_duties",
     )
-    list_filter = ("model", "requires_client_acceptance", "qa_required")
+    list_filter = ("model", "requires_client_acceptance", "qa_required", "separation_of_duties")
     search_fields = ("engagement__name", "engagement__slug")
     list_select_related = ("engagement",)
     ordering = ("engagement__name",)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in SCORING_SETTING_FIELDS}
-        scoring_settings_update(engagement=obj.engagement, data=data)
+        scoring_settings_update(engagement=obj.engagement, data=data, actor=request.user)
 
 
 class ResponsibilityPolicyForm(forms.ModelForm):
@@ -100,3 +101,15 @@ class ResponsibilityPolicyAdmin(EngagementFixedAdmin):
     def save_model(self, request, obj, form, change):
         responsibility_policy_update(engagement=obj.engagement, routing={obj.kind: obj.role})
         obj.pk = ResponsibilityPolicy.objects.get(engagement=obj.engagement, kind=obj.kind).pk
+
+
+@admin.register(SettingsChange)
+class SettingsChangeAdmin(ReadOnlyAdmin):
+    """The engagement's settings history, written by ``scoring_settings_update``."""
+
+    list_display = ("engagement", "at", "actor", "__str__")
+    list_filter = ("engagement", "at")
+    search_fields = ("engagement__name", "actor__email")
+    list_select_related = ("engagement", "actor")
+    date_hierarchy = "at"
+    ordering = ("-at", "-pk")

@@ -72,6 +72,7 @@ class BacklogSettingsOutputSerializer(serializers.Serializer):
         source="scoring.requires_client_acceptance"
     )
     qa_required = serializers.BooleanField(source="scoring.qa_required")
+    separation_of_duties = serializers.BooleanField(source="scoring.separation_of_duties")
     routing = RoutingOutputSerializer()
 
 
@@ -107,6 +108,7 @@ class BacklogSettingsUpdateInputSerializer(serializers.Serializer):
     )
     requires_client_acceptance = serializers.BooleanField(required=False)
     qa_required = serializers.BooleanField(required=False)
+    separation_of_duties = serializers.BooleanField(required=False)
     routing = RoutingInputSerializer(required=False)
 
     def to_internal_value(self, data: Any) -> Any:

@@ -78,6 +78,7 @@ class BacklogSettingsApi(APIView):
                 scoring=scoring,
                 routing=routing,
                 expected_fingerprint=current.fingerprint,
+                actor=request.user,
             )
         except StaleSettings:
             raise PreconditionFailed() from None

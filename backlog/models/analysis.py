@@ -127,6 +127,13 @@ class QAVerdict(models.Model):
     )
     passed = models.BooleanField(_("passed"))
     notes = models.TextField(_("notes"), blank=True)
+    self_verified = models.BooleanField(
+        _("self-verified"),
+        default=False,
+        help_text=_(
+            "Given by the assignee or an author of the criteria, under the director's exception."
+        ),
+    )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
 
     class Meta:
@@ -160,6 +167,38 @@ class QACriterionResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion_id}: {'pass' if self.passed else 'fail'}"
+
+
+class QAException(models.Model):
+    """The director's exception to the separation of duties for one ticket: ``person`` (its
+    assignee or an author of its criteria) may give its QA verdict, for the reason given."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="+")
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="qa_exception")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("tester"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    granted_at = models.DateTimeField(_("granted"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("QA exception")
+        verbose_name_plural = _("QA exceptions")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="qa_exception_has_reason")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.person_id}"
 
 
 class ClientAcceptance(models.Model):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backlog.models.tickets import ZERO, Kind
@@ -69,12 +71,22 @@ class ScoringSettings(models.Model):
         validators=[MinValueValidator(ZERO)],
     )
     requires_client_acceptance = models.BooleanField(
-        _("client acceptance before done"), default=False
+        _("client acceptance before done"),
+        default=True,
+        help_text=_("Features and improvements are done only once a client person accepted them."),
     )
     qa_required = models.BooleanField(
         _("QA verdict required before done"),
         default=True,
         help_text=_("Applies when the engagement has someone holding the tester role."),
+    )
+    separation_of_duties = models.BooleanField(
+        _("separation of duties"),
+        default=True,
+        help_text=_(
+            "The QA verdict is given by someone other than the ticket's assignee and the "
+            "authors of its acceptance criteria."
+        ),
     )
 
     class Meta:
@@ -122,3 +134,34 @@ class ResponsibilityPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.get_role_display()}"
+
+
+class SettingsChange(models.Model):
+    """One change of an engagement's scoring settings: who, when, each setting before → after.
+    A change that moves every ticket's score is one entry here, at the engagement's level, not
+    one per ticket."""
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="settings_changes"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changes = models.JSONField(
+        _("changes"), help_text=_("Each setting changed: [name, before, after].")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("settings change")
+        verbose_name_plural = _("settings changes")
+        ordering = ["engagement", "-at", "-pk"]
+        indexes = [models.Index(fields=["engagement", "at"], name="settings_change_engagement_at")]
+
+    def __str__(self) -> str:
+        return f"{self.engagement}: {', '.join(str(change[0]) for change in self.changes)}"

@@ -32,6 +32,11 @@ class Origin(models.TextChoices):
     AGENCY_INITIATIVE = "agency_initiative", _("Agency initiative")
 
 
+class InitiativeDecision(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted by the client")
+    DECLINED = "declined", _("Declined by the client")
+
+
 class Status(models.TextChoices):
     NEW = "new", _("New")
     TRIAGE = "triage", _("Triage")
@@ -177,6 +182,24 @@ class Ticket(models.Model):
     )
     version = models.PositiveIntegerField(_("version"), default=1)
 
+    # An agency initiative's answer, given explicitly by a client person (director or
+    # stakeholder): only that counts as accepted or declined (docs/indicators.md).
+    initiative_decision = models.CharField(
+        _("client's answer to the initiative"),
+        max_length=8,
+        choices=InitiativeDecision.choices,
+        blank=True,
+    )
+    initiative_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    initiative_decided_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
     # Bug reports.
     steps_to_reproduce = models.TextField(_("steps to reproduce"), blank=True)
     expected_behaviour = models.TextField(_("expected behaviour"), blank=True)
@@ -297,6 +320,21 @@ class Ticket(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(strategic_alignment__gte=0), name="ticket_alignment_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="bug", origin="agency_initiative"),
+                name="ticket_bug_is_never_an_initiative",
+                violation_error_code="bug_initiative",
+                violation_error_message=_(
+                    "A bug is never an agency initiative: choose client request as its origin."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(initiative_decision="") | Q(origin="agency_initiative"),
+                name="ticket_only_initiatives_are_answered",
+                violation_error_message=_(
+                    "The client answered this agency initiative: it keeps its origin."
+                ),
             ),
         ]
         indexes = [

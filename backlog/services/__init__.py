@@ -9,6 +9,7 @@ from backlog.services.analysis import (
     success_metric_add,
 )
 from backlog.services.common import StaleVersion, TicketRowsRefused, TransitionRefused
+from backlog.services.duties import qa_clearance, qa_exception_grant
 from backlog.services.fields import label_name_clean, ticket_fields_validate
 from backlog.services.filing import (
     DUPLICATE_EXTERNAL_REF,
@@ -17,6 +18,7 @@ from backlog.services.filing import (
     ticket_number_allocate,
     ticket_numbers_reserve,
 )
+from backlog.services.initiatives import initiative_answer
 from backlog.services.routing import DEFAULT_RESPONSIBILITY, responsible_role_for
 from backlog.services.settings import (
     ROUTABLE_ROLES,
@@ -53,7 +55,10 @@ __all__ = [
     "criterion_delete",
     "criterion_update",
     "impact_analysis_set",
+    "initiative_answer",
     "label_name_clean",
+    "qa_clearance",
+    "qa_exception_grant",
     "qa_verdict_record",
     "responsibility_policy_update",
     "responsible_role_for",

@@ -39,9 +39,24 @@ TICKET_EDITABLE_FIELDS = (
     "severity",
     "found_by",
 )
-# Imports bring the status and the creation time of the tool they come from.
-TICKET_CREATE_FIELDS = (*TICKET_EDITABLE_FIELDS, *VALUE_FIELDS, "status", "created_at", "reporter")
-TRACKED_FIELDS = frozenset({"status", "assignee", "sprint", "manual_rank", *VALUE_FIELDS})
+# Imports bring the status and the creation time of the tool they come from, and for a ticket
+# already done the time it got there (``status_since``: the history's move to that status).
+TICKET_CREATE_FIELDS = (
+    *TICKET_EDITABLE_FIELDS,
+    *VALUE_FIELDS,
+    "status",
+    "status_since",
+    "created_at",
+    "reporter",
+)
+# Every field a person changes is kept in the history, before → after (labels as their names).
+TRACKED_FIELDS = frozenset(
+    {"status", "manual_rank", *TICKET_EDITABLE_FIELDS, *VALUE_FIELDS} - {"labels"}
+)
+# Long texts: their history entry carries the lines removed and added (the note), as a diff.
+TEXT_DIFF_FIELDS = frozenset(
+    {"description", "steps_to_reproduce", "expected_behaviour", "actual_behaviour"}
+)
 # Checked against the engagement by the services rather than by the model's validation.
 _REFERENCE_FIELDS = ("engagement", "reporter", "assignee", "sprint")
 LABEL_MAX_LENGTH = 50

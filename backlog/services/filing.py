@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backlog.models import Kind, Label, Sprint, Ticket, TicketCounter, TicketHistory
+from backlog.models import Kind, Label, Origin, Sprint, Ticket, TicketCounter, TicketHistory
 from backlog.services.common import TicketRowsRefused, history_entry, members_in_force
 from backlog.services.events import tickets_created_emit
 from backlog.services.fields import (
@@ -97,6 +99,7 @@ class _FilingFacts:
 class _Filing:
     ticket: Ticket
     labels: list[Label | str]
+    status_since: datetime | None = None
 
 
 def _filing(
@@ -107,6 +110,7 @@ def _filing(
     fields = dict(row)
     refuse_unknown_fields(fields, TICKET_CREATE_FIELDS)
     labels = fields.pop("labels", None) or []
+    status_since = fields.pop("status_since", None)
     reporter = fields.pop("reporter", None) or actor
     if reporter is not actor and reporter.pk not in facts.on_record:
         raise ValidationError({"reporter": _("This person holds no role on this engagement.")})
@@ -117,6 +121,14 @@ def _filing(
     kind = fields.get("kind")
     if kind not in Kind.values:
         raise ValidationError({"kind": _("Choose a kind of ticket.")})
+    if kind == Kind.BUG and fields.get("origin") == Origin.AGENCY_INITIATIVE:
+        raise ValidationError(
+            {
+                "origin": _(
+                    "A bug is never an agency initiative: choose client request as its origin."
+                )
+            }
+        )
     role, holder = facts.routing[kind]
     fields.setdefault("assignee", holder)
     fields.setdefault("created_at", now)
@@ -130,7 +142,7 @@ def _filing(
         **fields,
     )
     ticket_fields_validate(ticket)
-    return _Filing(ticket, label_choices(engagement, labels))
+    return _Filing(ticket, label_choices(engagement, labels), status_since)
 
 
 def _check_external_refs(engagement: Engagement, filings: list[_Filing]) -> None:
@@ -205,14 +217,87 @@ def ticket_create_many(
     tickets = [filing.ticket for filing in filings]
     for offset, ticket in enumerate(tickets):
         ticket.number = first + offset
-    _tickets_insert(actor=actor, tickets=tickets, labels=labels)
+    _tickets_insert(
+        actor=actor,
+        tickets=tickets,
+        labels=labels,
+        since=[filing.status_since for filing in filings],
+    )
     tickets_created_emit(engagement=engagement, tickets=tickets)
     unrouted_tickets_notify_on_commit(engagement=engagement, tickets=tickets)
     return tickets
 
 
-def _tickets_insert(*, actor: User, tickets: list[Ticket], labels: list[list[Label]]) -> None:
-    """The numbered tickets, their labels and their unrouted history entries, bulk-created."""
+def _status_entry(*, actor: User, ticket: Ticket, since: datetime) -> TicketHistory:
+    entry = history_entry(
+        ticket=ticket,
+        actor=actor,
+        field="status",
+        before="",
+        after=ticket.status,
+        note=_("Imported with this status."),
+    )
+    entry.at = since
+    return entry
+
+
+# The history entry that keeps who stated a ticket's value figures when filing it, and which.
+VALUE_STATED = "value_stated"
+_STATED_FIGURES = (
+    "annual_revenue_gain",
+    "annual_cost_savings",
+    "hours_saved_per_month",
+    "effort_days",
+    "time_criticality",
+    "risk_reduction",
+    "reach",
+)
+
+
+def _figure_text(name: str, value: Any) -> str:
+    # Decimals with their column's places (3 → 3.00), as the database and the history keep them.
+    field = Ticket._meta.get_field(name)
+    if isinstance(field, models.DecimalField):
+        return str(Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places)))
+    return str(value)
+
+
+def stated_figures(ticket: Ticket) -> dict[str, str]:
+    """The value figures a ticket was filed with, as text (confidence with them), or nothing."""
+    figures = {
+        name: _figure_text(name, getattr(ticket, name))
+        for name in _STATED_FIGURES
+        if getattr(ticket, name) is not None
+    }
+    if figures:
+        figures["confidence"] = ticket.confidence
+    return figures
+
+
+def _value_entry(ticket: Ticket) -> TicketHistory | None:
+    figures = stated_figures(ticket)
+    if not figures:
+        return None
+    # Whoever files the request states its value: the reporter, a client stakeholder included.
+    return history_entry(
+        ticket=ticket,
+        actor=ticket.reporter,
+        field=VALUE_STATED,
+        before="",
+        after=json.dumps(figures, sort_keys=True),
+        note="",
+    )
+
+
+def _tickets_insert(
+    *,
+    actor: User,
+    tickets: list[Ticket],
+    labels: list[list[Label]],
+    since: list[datetime | None],
+) -> None:
+    """The numbered tickets, their labels, their unrouted history entries and, for a ticket
+    filed with the time it reached its status, that move, bulk-created."""
     Ticket.objects.bulk_create(tickets, batch_size=BULK_BATCH_SIZE)
     through = Ticket.labels.through
     through.objects.bulk_create(
@@ -223,8 +308,15 @@ def _tickets_insert(*, actor: User, tickets: list[Ticket], labels: list[list[Lab
         ],
         batch_size=BULK_BATCH_SIZE,
     )
+    stated = [_value_entry(ticket) for ticket in tickets]
     TicketHistory.objects.bulk_create(
-        [_unrouted_entry(actor=actor, ticket=ticket) for ticket in tickets if ticket.unrouted],
+        [_unrouted_entry(actor=actor, ticket=ticket) for ticket in tickets if ticket.unrouted]
+        + [entry for entry in stated if entry is not None]
+        + [
+            _status_entry(actor=actor, ticket=ticket, since=moment)
+            for ticket, moment in zip(tickets, since, strict=True)
+            if moment is not None
+        ],
         batch_size=BULK_BATCH_SIZE,
     )
 

@@ -4,13 +4,14 @@ weights), its workflow rules, and which role answers for each kind of new ticket
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from backlog.models import Kind, ResponsibilityPolicy, ScoringSettings
+from backlog.models import Kind, ResponsibilityPolicy, ScoringSettings, SettingsChange
 from backlog.selectors import (
     SCORING_SETTING_FIELDS,
     BacklogSettings,
@@ -18,7 +19,7 @@ from backlog.selectors import (
     responsibility_routing_get,
     scoring_settings_get,
 )
-from collab.models import Engagement
+from collab.models import Engagement, User
 from roles.models import AGENCY_ROLES, Role
 
 # New tickets go to someone of the agency: the client side files them, the agency works them.
@@ -50,12 +51,32 @@ def scoring_settings_build(*, engagement: Engagement, data: Mapping[str, Any]) -
 
 
 @transaction.atomic
-def scoring_settings_update(*, engagement: Engagement, data: Mapping[str, Any]) -> ScoringSettings:
+def scoring_settings_update(
+    *, engagement: Engagement, data: Mapping[str, Any], actor: User | None = None
+) -> ScoringSettings:
     """Choose the engagement's scoring model, its weights and its workflow rules (the settings
-    row is created on the first change); nothing is written when a value is refused."""
+    row is created on the first change); nothing is written when a value is refused. A change
+    is one entry of the engagement's settings history, however many scores it moves (scores
+    are computed from the settings: no ticket is rewritten)."""
+    before = scoring_settings_get(engagement=engagement)
+    previous = {name: _text(getattr(before, name)) for name in SCORING_SETTING_FIELDS}
     settings = scoring_settings_build(engagement=engagement, data=data)
     settings.save()
+    changes = [
+        [name, previous[name], _text(getattr(settings, name))]
+        for name in SCORING_SETTING_FIELDS
+        if previous[name] != _text(getattr(settings, name))
+    ]
+    if changes:
+        SettingsChange.objects.create(engagement=engagement, actor=actor, changes=changes)
     return settings
+
+
+def _text(value: Any) -> str:
+    # 0.250 read back and 0.25 just typed are the same setting.
+    if isinstance(value, Decimal):
+        return str(value.normalize())
+    return str(value)
 
 
 def _routing_errors(routing: Mapping[str, Any]) -> list[str]:
@@ -104,6 +125,7 @@ def backlog_settings_update(
     scoring: Mapping[str, Any],
     routing: Mapping[str, Any],
     expected_fingerprint: str | None = None,
+    actor: User | None = None,
 ) -> BacklogSettings:
     """Change the scoring settings and the routing together or not at all, reporting every
     field error of both at once. With ``expected_fingerprint`` (read from
@@ -118,7 +140,7 @@ def backlog_settings_update(
     errors: dict[str, Any] = {}
     if scoring:
         try:
-            scoring_settings_update(engagement=engagement, data=scoring)
+            scoring_settings_update(engagement=engagement, data=scoring, actor=actor)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
     try:

@@ -3,6 +3,7 @@ workflow steps, client acceptance, stakeholder scores, comments."""
 
 from __future__ import annotations
 
+import difflib
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,7 @@ from backlog.services.common import (
 )
 from backlog.services.events import ticket_status_changed_emit
 from backlog.services.fields import (
+    TEXT_DIFF_FIELDS,
     TICKET_EDITABLE_FIELDS,
     TRACKED_FIELDS,
     VALUE_FIELDS,
@@ -81,11 +83,39 @@ def _apply(
         ticket=ticket, fields=[name for name, _b, _a in changes], expected_version=version
     )
     if labels is not None:
-        ticket.labels.set(labels_for(ticket.engagement, labels))
+        _labels_set(actor=actor, ticket=ticket, labels=labels)
     for name, before, after in changes:
         if name in TRACKED_FIELDS:
-            history_add(ticket=ticket, actor=actor, field=name, before=before, after=after)
+            history_add(
+                ticket=ticket,
+                actor=actor,
+                field=name,
+                before=before,
+                after=after,
+                note=text_diff(before, after) if name in TEXT_DIFF_FIELDS else "",
+            )
     return ticket
+
+
+def _labels_set(*, actor: User, ticket: Ticket, labels: list[Any]) -> None:
+    before = sorted(label.name for label in ticket.labels.all())
+    chosen = labels_for(ticket.engagement, labels)
+    after = sorted(label.name for label in chosen)
+    ticket.labels.set(chosen)
+    if before != after:
+        history_add(
+            ticket=ticket,
+            actor=actor,
+            field="labels",
+            before=", ".join(before),
+            after=", ".join(after),
+        )
+
+
+def text_diff(before: Any, after: Any) -> str:
+    """The lines of a long text removed (- ) and added (+ ), in order, for its history."""
+    lines = difflib.ndiff(str(before or "").splitlines(), str(after or "").splitlines())
+    return "\n".join(line for line in lines if line[:1] in "-+")
 
 
 @transaction.atomic

@@ -72,7 +72,10 @@ def _row(rng: random.Random, number: int) -> dict[str, Any]:
         "title": f"{rng.choice(VERBS)} the {rng.choice(SUBJECTS)} ({number})",
         "description": "Generated ticket for scale runs.",
         "kind": kind,
-        "origin": Origin.AGENCY_INITIATIVE if rng.random() < 0.3 else Origin.CLIENT_REQUEST,
+        # A bug is never an agency initiative.
+        "origin": Origin.AGENCY_INITIATIVE
+        if rng.random() < 0.3 and not is_bug
+        else Origin.CLIENT_REQUEST,
         "status": status,
         "severity": rng.choice(Severity.values) if is_bug else "",
         "found_by": rng.choice(FoundBy.values) if is_bug else "",

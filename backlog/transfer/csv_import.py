@@ -30,7 +30,9 @@ from django.db import IntegrityError, transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from backlog.selectors import parse_key
+from backlog import workflow
+from backlog.models import Status, Ticket
+from backlog.selectors import parse_key, scoring_settings_get
 from backlog.services import DUPLICATE_EXTERNAL_REF, TicketRowsRefused, ticket_create_many
 from backlog.transfer import jira
 from backlog.transfer.csv_reading import ImportRefused, Records, read_records
@@ -44,6 +46,7 @@ from backlog.transfer.csv_rows import (
     tandem_fields,
 )
 from collab.models import Engagement, User
+from roles.models import Role, RoleAssignment
 
 TANDEM = "tandem"
 JIRA = "jira"
@@ -53,10 +56,20 @@ PROGRESS_EVERY = 500
 # import's one transaction; the progress of the writing is reported after each.
 WRITE_CHUNK = PROGRESS_EVERY
 TANDEM_REQUIRED_COLUMNS = ("title", "kind")
+# Row fields that are not the ticket's own columns.
+_NOT_TICKET_FIELDS = frozenset({"labels", "resolved_at", "status_since", "reporter"})
 
 Progress = Callable[[str, int, int], None]
 
-__all__ = ["FORMATS", "JIRA", "TANDEM", "ImportRefused", "ImportReport", "tickets_import"]
+__all__ = [
+    "FORMATS",
+    "JIRA",
+    "TANDEM",
+    "ImportRefused",
+    "ImportReport",
+    "Triaged",
+    "tickets_import",
+]
 
 
 @dataclass
@@ -73,10 +86,25 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     unchanged: list[tuple[int, str]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    triaged: list[Triaged] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+@dataclass(frozen=True)
+class Triaged:
+    """A row whose status Tandem's guards refuse: it lands in triage, and this says why."""
+
+    row: int
+    reference: str
+    status: str
+    reasons: list[str]
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
 
 
 @dataclass(frozen=True)
@@ -129,6 +157,7 @@ def _plan(
     progress: Progress | None,
 ) -> list[_Planned]:
     lookups = Lookups(engagement)
+    facts = _import_facts(engagement)
     columns = columns_of(records)
     seen: dict[str, int] = {}
     planned: list[_Planned] = []
@@ -156,9 +185,45 @@ def _plan(
         if row.errors:
             report.errors.extend(row.errors)
         else:
+            _guard_status(fields, engagement=engagement, facts=facts, number=number, report=report)
             planned.append(_Planned(number, reference, fields))
         _progress(progress, "validated", done, total)
     return planned
+
+
+def _import_facts(engagement: Engagement) -> workflow.GuardFacts:
+    """What Tandem's guards know of a ticket that does not exist yet: no criterion, no impact
+    analysis, no QA verdict, no client acceptance; whether the engagement has a tester."""
+    return workflow.GuardFacts(
+        settings=scoring_settings_get(engagement=engagement),
+        has_tester=RoleAssignment.objects.active()
+        .filter(engagement=engagement, role=Role.TESTER)
+        .exists(),
+    )
+
+
+def _guard_status(
+    fields: dict[str, Any],
+    *,
+    engagement: Engagement,
+    facts: workflow.GuardFacts,
+    number: int,
+    report: ImportReport,
+) -> None:
+    """Keep the row's status only when Tandem's guards allow a ticket there; otherwise it
+    lands in triage and the report says which row and why. A done ticket kept done keeps the
+    time it was resolved (the history's move to done, which dates its delivery)."""
+    status = fields.get("status", Status.NEW)
+    values = {name: value for name, value in fields.items() if name not in _NOT_TICKET_FIELDS}
+    reasons = workflow.state_reasons(
+        ticket=Ticket(engagement=engagement, **values), status=status, facts=facts
+    )
+    resolved = fields.pop("resolved_at", None)
+    if reasons:
+        fields["status"] = Status.TRIAGE
+        report.triaged.append(Triaged(number, fields.get("external_ref", ""), status, reasons))
+    elif status == Status.DONE:
+        fields["status_since"] = resolved or fields.get("created_at")
 
 
 def _already_imported(

@@ -215,6 +215,7 @@ def jira_fields(row: Row, lookups: Lookups) -> tuple[dict[str, Any], str]:
         fields["severity"] = severity["severity"]
     row.read(fields, "created_at", jira.CREATED, parse_datetime)
     row.read(fields, "deadline", jira.DUE_DATE, parse_date)
+    row.read(fields, "resolved_at", jira.RESOLVED, parse_datetime)
     fields["labels"] = [label.strip() for label in row.all(jira.LABELS) if label.strip()]
     row.origin_of["labels"] = jira.LABELS
     _people(row, fields, lookups, reporter=jira.REPORTER, assignee=jira.ASSIGNEE)
@@ -241,7 +242,9 @@ def _people(
 def check_model(row: Row, fields: dict[str, Any], engagement: Engagement, actor: User) -> None:
     """The ticket's own field rules and the labels' (as the service applies them), without a
     query; the references were matched within the engagement already."""
-    values = {name: value for name, value in fields.items() if name != "labels"}
+    values = {
+        name: value for name, value in fields.items() if name not in ("labels", "resolved_at")
+    }
     ticket = Ticket(engagement=engagement, number=1, **{"reporter": actor, **values})
     try:
         ticket_fields_validate(ticket)
@@ -251,6 +254,11 @@ def check_model(row: Row, fields: dict[str, Any], engagement: Engagement, actor:
                 continue  # already reported as a cell that cannot be read
             for message in messages:
                 row.error(row.origin_of.get(name, name), message)
+    if fields.get("kind") == Kind.BUG and fields.get("origin") == Origin.AGENCY_INITIATIVE:
+        row.error(
+            row.origin_of.get("origin", "origin"),
+            _("A bug is never an agency initiative: choose client request as its origin."),
+        )
     for label in fields.get("labels", []):
         try:
             label_name_clean(label)

@@ -6,7 +6,10 @@ are all read.
 - Issue key → external reference (required); a key already imported into this engagement is
   skipped and reported as unchanged.
 - Issue Type → kind, by ``JIRA_ISSUE_TYPES``; any other type is a row error.
-- Status → status, by ``JIRA_STATUSES``; any other status is a row error; empty → new.
+- Status → status, by ``JIRA_STATUSES``; any other status is a row error; empty → new. The
+  status is kept only when the ticket meets Tandem's guards for it (a feature past analysis has
+  its value and criteria, a bug past triage its reproduction details, a done ticket its QA
+  verdict...): otherwise it lands in *triage*, and the dry run names the row and the reasons.
 - Priority → severity of bugs, by ``JIRA_PRIORITIES``; any other priority is a row error.
 - Description → description; Environment → environment.
 - Reporter → reporter: the engagement member with that email (or that exact, unique name),
@@ -15,6 +18,8 @@ are all read.
 - Created → created: ``12/Mar/24 10:15 AM``, ISO 8601 or day-first ``12/03/2024 10:15``, in
   the importing person's time zone when the text has none.
 - Due Date → deadline (a date in the same formats).
+- Resolved → when a ticket kept *done* was delivered (its history's move to done), in the same
+  formats; without it, its Created time.
 - Labels → labels: every ``Labels`` column.
 
 Every other column (Issue id, Resolution, Updated, custom fields...) is ignored.
@@ -107,6 +112,7 @@ REPORTER = "Reporter"
 ASSIGNEE = "Assignee"
 CREATED = "Created"
 DUE_DATE = "Due Date"
+RESOLVED = "Resolved"
 LABELS = "Labels"
 ENVIRONMENT = "Environment"
 REQUIRED_COLUMNS = (SUMMARY, ISSUE_KEY, ISSUE_TYPE)

@@ -20,6 +20,8 @@ from backlog.forms import (
     CriterionForm,
     CriterionUpdateForm,
     ImpactAnalysisForm,
+    InitiativeAnswerForm,
+    QAExceptionForm,
     QAVerdictForm,
     StakeholderScoreForm,
     SuccessMetricForm,
@@ -30,6 +32,7 @@ from backlog.views.common import ticket_url as _ticket_url
 from backlog.views.ticket import render_detail
 from collab.common.lookup import found_or_404
 from collab.forms import add_service_errors
+from roles.models import CLIENT_ROLES, Role
 from roles.policy import Action, actions_of
 
 
@@ -128,7 +131,10 @@ def criterion_delete(request: HttpRequest, slug: str, key: str, pk: int) -> Http
     require_roles(request, engagement, ANALYSTS)
     ticket = ticket_or_404(engagement, key)
     criterion = _criterion_or_404(ticket, pk)
-    services.criterion_delete(actor=request.user, criterion=criterion)
+    try:
+        services.criterion_delete(actor=request.user, criterion=criterion)
+    except ValidationError as error:
+        return render_detail(request, engagement, key, status=409, reasons=error.messages)
     messages.success(request, _("Acceptance criterion deleted."))
     return redirect(_ticket_url(ticket, "criteria"))
 
@@ -196,6 +202,57 @@ def qa_verdict_add(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             results=form.results(),
         ),
         message=_("QA verdict recorded."),
+        anchor="qa",
+    )
+
+
+@login_required
+@require_POST
+def initiative_answer(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """A client person accepts or declines an agency initiative: only that answer counts."""
+    engagement = engagement_allowed(request, slug, Action.VIEW)
+    require_roles(request, engagement, CLIENT_ROLES)
+    ticket = ticket_or_404(engagement, key)
+    form = InitiativeAnswerForm(request.POST)
+    return _submit(
+        request,
+        engagement=engagement,
+        ticket=ticket,
+        form=form,
+        form_name="initiative_form",
+        write=lambda: services.initiative_answer(
+            actor=request.user,
+            ticket=ticket,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        ),
+        message=_("Your answer to %(key)s is saved.") % {"key": ticket.key},
+        anchor="initiative",
+    )
+
+
+@login_required
+@require_POST
+def qa_exception_grant(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """The client's director lets the ticket's assignee or criteria author give its QA verdict,
+    for this ticket only, saying why."""
+    engagement = engagement_allowed(request, slug, Action.VIEW)
+    require_roles(request, engagement, frozenset({Role.DIRECTOR}))
+    ticket = ticket_or_404(engagement, key)
+    form = QAExceptionForm(request.POST, engagement=engagement)
+    return _submit(
+        request,
+        engagement=engagement,
+        ticket=ticket,
+        form=form,
+        form_name="qa_exception_form",
+        write=lambda: services.qa_exception_grant(
+            actor=request.user,
+            ticket=ticket,
+            person=form.cleaned_data["person"],
+            reason=form.cleaned_data["reason"],
+        ),
+        message=_("Exception granted for %(key)s.") % {"key": ticket.key},
         anchor="qa",
     )
 

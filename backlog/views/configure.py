@@ -69,6 +69,7 @@ def backlog_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 scoring=form.scoring_data(),
                 routing=form.routing_data(),
                 expected_fingerprint=form.cleaned_data["fingerprint"] or None,
+                actor=request.user,
             )
         except services.StaleSettings as stale:
             return _stale(request, engagement, str(stale), actions=actions)

@@ -4,6 +4,7 @@ preview, workflow steps and comments."""
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +26,8 @@ from backlog.forms import (
     CommentForm,
     CriterionForm,
     ImpactAnalysisForm,
+    InitiativeAnswerForm,
+    QAExceptionForm,
     QAVerdictForm,
     StakeholderScoreForm,
     SuccessMetricForm,
@@ -32,7 +36,17 @@ from backlog.forms import (
     TransitionForm,
     ValueForm,
 )
-from backlog.models import ClientAcceptance, Kind, Origin, Status, Ticket, TicketHistory
+from backlog.models import (
+    ClientAcceptance,
+    InitiativeDecision,
+    Kind,
+    Origin,
+    Status,
+    Ticket,
+    TicketHistory,
+)
+from backlog.scoring import FIGURES_BY_MODEL
+from backlog.services.fields import TEXT_DIFF_FIELDS
 from backlog.views.common import ANALYSTS, engagement_allowed, ticket_or_404, ticket_url
 from backlog.views.sprints import render_board, render_card
 from collab.forms import add_service_errors
@@ -48,10 +62,16 @@ STALE_MESSAGE = gettext_lazy(
 MAIN_FIELDS = ("title", "description", "kind", "assignee", "sprint", "deadline", "labels")
 EVENT_LABELS = {
     "routing": gettext_lazy("Routing"),
+    "qa_exception": gettext_lazy("Exception to the separation of duties"),
+    "value_stated": gettext_lazy("Value stated when filed"),
+    "criterion": gettext_lazy("Acceptance criterion"),
+    "criterion_order": gettext_lazy("Order of an acceptance criterion"),
+    "labels": gettext_lazy("Labels"),
     "acceptance": gettext_lazy("Client acceptance"),
 }
 EVENT_VALUES = {
     "unrouted": gettext_lazy("Unrouted: nobody holds the responsible role"),
+    **dict(InitiativeDecision.choices),
     **dict(ClientAcceptance.Decision.choices),
 }
 
@@ -74,6 +94,10 @@ class TransitionChoice:
 def _shown(field_name: str, value: str) -> str:
     if not value:
         return ""
+    if field_name == "value_stated":
+        return "; ".join(f"{label}: {shown}" for label, shown in stated_rows(json.loads(value)))
+    if field_name in EVENT_LABELS:
+        return str(EVENT_VALUES.get(value, value))
     try:
         field = Ticket._meta.get_field(field_name)
     except FieldDoesNotExist:
@@ -83,21 +107,34 @@ def _shown(field_name: str, value: str) -> str:
     return value
 
 
+def stated_rows(figures: dict[str, str]) -> list[tuple[str, str]]:
+    """Each stated figure with its field's name, and choices in the reader's language."""
+    rows = []
+    for name, value in figures.items():
+        field = Ticket._meta.get_field(name)
+        label = str(field.verbose_name)
+        shown = str(dict(field.flatchoices).get(value, value)) if field.choices else value
+        rows.append((label[:1].upper() + label[1:], shown))
+    return rows
+
+
 def history_rows(entries: list[TicketHistory]) -> list[HistoryRow]:
     """The history with field names and choice values in the reader's language."""
     rows = []
     for entry in entries:
-        try:
-            label = str(Ticket._meta.get_field(entry.field).verbose_name)
-        except FieldDoesNotExist:
-            label = str(EVENT_LABELS.get(entry.field, entry.field))
+        if entry.field in EVENT_LABELS:
+            label = str(EVENT_LABELS[entry.field])
+        else:
+            try:
+                label = str(Ticket._meta.get_field(entry.field).verbose_name)
+            except FieldDoesNotExist:
+                label = entry.field
+        before, after = _shown(entry.field, entry.before), _shown(entry.field, entry.after)
+        if entry.field in TEXT_DIFF_FIELDS:
+            # The whole texts are kept; the row shows their start and the note the lines changed.
+            before, after = Truncator(before).chars(60), Truncator(after).chars(60)
         rows.append(
-            HistoryRow(
-                entry=entry,
-                field=label[:1].upper() + label[1:],
-                before=_shown(entry.field, entry.before),
-                after=_shown(entry.field, entry.after),
-            )
+            HistoryRow(entry=entry, field=label[:1].upper() + label[1:], before=before, after=after)
         )
     return rows
 
@@ -137,6 +174,8 @@ def render_detail(
         (row for row in ticket.stakeholder_scores.all() if row.person_id == request.user.pk), None
     )
     analysis = getattr(ticket, "impact_analysis", None)
+    qa_exception = selectors.qa_exception_get(ticket=ticket)
+    statement = selectors.value_statement_get(ticket=ticket)
     defaults: dict[str, Any] = {
         "value_form": ValueForm(initial=ValueForm.initial_from(ticket))
         if Action.EDIT_VALUE.value in actions
@@ -152,6 +191,15 @@ def render_detail(
         else None,
         "qa_form": QAVerdictForm(criteria=criteria) if Role.TESTER in roles and in_qa else None,
         "acceptance_form": AcceptanceForm() if is_client and in_qa else None,
+        "initiative_form": InitiativeAnswerForm()
+        if is_client and ticket.origin == Origin.AGENCY_INITIATIVE
+        else None,
+        "qa_exception_form": QAExceptionForm(engagement=engagement)
+        if Role.DIRECTOR in roles
+        and not ticket.is_closed
+        and detail.settings.separation_of_duties
+        and qa_exception is None
+        else None,
         "score_form": StakeholderScoreForm(
             initial={"score": my_score.score, "comment": my_score.comment} if my_score else None
         )
@@ -172,6 +220,9 @@ def render_detail(
         "metrics": list(ticket.success_metrics.all()),
         "analysis": analysis,
         "verdicts": list(ticket.qa_verdicts.all()),
+        "qa_exception": qa_exception,
+        "value_statement": statement,
+        "stated_figures": stated_rows(statement.figures) if statement else [],
         "comments": list(ticket.comments.all()),
         "scores": list(ticket.stakeholder_scores.all()),
         "labels": list(ticket.labels.all()),
@@ -209,8 +260,11 @@ def _created_message(ticket: Ticket) -> str:
 def ticket_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Quick logging: title and kind are enough; a bug brings its reproduction template."""
     engagement = engagement_allowed(request, slug, Action.FILE_TICKETS)
+    client_side = bool(policy.roles_of(request.user, engagement) & CLIENT_ROLES)
+    settings = selectors.scoring_settings_get(engagement=engagement)
+    options = {"client_side": client_side, "figures": FIGURES_BY_MODEL[settings.model]}
     if request.method == "POST":
-        form = TicketCreateForm(request.POST)
+        form = TicketCreateForm(request.POST, **options)
         if form.is_valid():
             try:
                 ticket = services.ticket_create(
@@ -225,14 +279,12 @@ def ticket_create(request: HttpRequest, slug: str) -> HttpResponse:
                     messages.success(request, _created_message(ticket))
                 return redirect(ticket_url(ticket))
     else:
-        client_side = bool(policy.roles_of(request.user, engagement) & CLIENT_ROLES)
         kind = request.GET.get("kind")
+        # Agency staff choose the origin themselves: no default that would count an initiative.
         form = TicketCreateForm(
-            initial={
-                "kind": kind if kind in Kind.values else Kind.FEATURE,
-                "origin": Origin.CLIENT_REQUEST if client_side else Origin.AGENCY_INITIATIVE,
-            }
+            initial={"kind": kind if kind in Kind.values else Kind.FEATURE}, **options
         )
+    kind_value = form["kind"].value() or ""
     return render(
         request,
         "backlog/ticket_create.html",
@@ -241,7 +293,46 @@ def ticket_create(request: HttpRequest, slug: str) -> HttpResponse:
             "actions": actions_of(request.user, engagement),
             "form": form,
             "bug_fields": [form[name] for name in BUG_FIELDS],
-            "is_bug": (form["kind"].value() or "") == Kind.BUG,
+            "is_bug": kind_value == Kind.BUG,
+            "value_fields": [form[name] for name in form.figures],
+            "asks_value": kind_value in workflow.VALUE_KINDS,
+            "breakdown": _filing_breakdown(engagement, form),
+            "settings": settings,
+        },
+    )
+
+
+def _filing_breakdown(engagement: Engagement, form: TicketCreateForm) -> Any:
+    """The score a ticket would get with the figures typed so far (nothing saved)."""
+    preview = Ticket(engagement=engagement, kind=Kind.FEATURE)
+    if form.is_bound:
+        for name in form.figures:
+            value = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
+            if value not in (None, ""):
+                setattr(preview, name, value)
+    return selectors.ticket_breakdown(ticket=preview)
+
+
+@login_required
+@require_POST
+def ticket_create_score_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """While a ticket is being filed: the score its typed value figures would give, under the
+    engagement's model, computed without saving (htmx)."""
+    engagement = engagement_allowed(request, slug, Action.FILE_TICKETS)
+    settings = selectors.scoring_settings_get(engagement=engagement)
+    form = TicketCreateForm(
+        request.POST, client_side=True, figures=FIGURES_BY_MODEL[settings.model]
+    )
+    valid = form.is_valid()
+    invalid_figures = any(name in form.errors for name in form.figures)
+    return render(
+        request,
+        "backlog/_breakdown.html",
+        {
+            "engagement": engagement,
+            "breakdown": _filing_breakdown(engagement, form),
+            "preview": True,
+            "preview_invalid": invalid_figures and not valid,
         },
     )
 

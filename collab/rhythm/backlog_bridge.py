@@ -41,7 +41,14 @@ def agenda_facts(engagement: Engagement, since: dt.datetime) -> AgendaFacts:
     a client decision (in triage, or in QA waiting for the client's acceptance when the
     engagement asks for it), tickets flagged *needs alignment*, tickets that failed QA since
     then, blocked (on hold) tickets, and the progress of the current sprint."""
-    from backlog.models import CLOSED_STATUSES, ClientAcceptance, QAVerdict, Status, Ticket
+    from backlog.models import (
+        CLOSED_STATUSES,
+        ClientAcceptance,
+        Kind,
+        QAVerdict,
+        Status,
+        Ticket,
+    )
     from backlog.selectors import scoring_settings_get, sprint_list
 
     tickets = Ticket.objects.filter(engagement=engagement).select_related("engagement")
@@ -51,7 +58,10 @@ def agenda_facts(engagement: Engagement, since: dt.datetime) -> AgendaFacts:
         accepted = ClientAcceptance.objects.filter(
             ticket=OuterRef("pk"), decision=ClientAcceptance.Decision.ACCEPTED
         )
-        awaiting |= Q(status=Status.QA) & ~Q(Exists(accepted))
+        # The client accepts features and improvements (the workflow's guard before done).
+        awaiting |= Q(status=Status.QA, kind__in=(Kind.FEATURE, Kind.IMPROVEMENT)) & ~Q(
+            Exists(accepted)
+        )
     failed_since = QAVerdict.objects.filter(
         ticket=OuterRef("pk"), passed=False, recorded_at__gte=since
     )

@@ -15,10 +15,12 @@ from backlog.indicators import (
     BacklogValue,
     Defects,
     Delivered,
+    Duties,
     FirstPass,
     Proactivity,
     backlog_value,
     defects_by_finder,
+    duties_by_quarter,
     proactivity_by_quarter,
     qa_first_pass,
     value_delivered_by_quarter,
@@ -80,10 +82,19 @@ class EngagementHealth:
     backlog: BacklogValue
     planned: Planned
     delivered_by_quarter: dict[str, Delivered]
+    duties_by_quarter: dict[str, Duties]
 
     @property
     def card_quarters(self) -> list[Quarter]:
         return quarter_range(self.current_quarter - (CARD_QUARTERS - 1), self.current_quarter)
+
+    @property
+    def duties_quarters(self) -> list[tuple[Quarter, Duties]]:
+        """The separation of duties in each of the card's quarters, latest first."""
+        return [
+            (quarter, self.duties_by_quarter.get(str(quarter), Duties()))
+            for quarter in reversed(self.card_quarters)
+        ]
 
     @property
     def proactivity_this_quarter(self) -> Proactivity:
@@ -96,6 +107,11 @@ class EngagementHealth:
             (self.proactivity_by_quarter.get(str(q), Proactivity()) for q in self.card_quarters),
             Proactivity(),
         )
+
+    @property
+    def duties_recent(self) -> Duties:
+        """The separation of duties over the card's four quarters together."""
+        return sum((duties for _quarter, duties in self.duties_quarters), Duties())
 
     @property
     def delivered_last_quarter(self) -> Delivered:
@@ -139,6 +155,7 @@ def engagement_health_list(
     delivered = value_delivered_by_quarter(
         engagements=ids, since=min(since, _quarter_start(current - 1))
     )
+    duties = duties_by_quarter(engagements=ids, since=since)
     return [
         EngagementHealth(
             engagement=engagement,
@@ -154,6 +171,7 @@ def engagement_health_list(
             backlog=backlog[engagement.pk],
             planned=planned[engagement.pk],
             delivered_by_quarter=delivered[engagement.pk],
+            duties_by_quarter=duties[engagement.pk],
         )
         for engagement in engagements
     ]
@@ -219,6 +237,7 @@ class AgencyEngagement:
     engagement: Engagement
     coverage: RoleCoverage
     proactivity: Proactivity
+    duties: Duties
 
     @property
     def at_risk(self) -> bool:
@@ -263,12 +282,14 @@ def agency_view(
     since = _quarter_start(current - (CARD_QUARTERS - 1))
     coverage = role_coverage(engagements=ids, on=today)
     proactivity = proactivity_by_quarter(engagements=ids, since=since)
+    duties = duties_by_quarter(engagements=ids, since=since)
     return AgencyView(
         engagements=[
             AgencyEngagement(
                 engagement=engagement,
                 coverage=coverage[engagement.pk],
                 proactivity=sum(proactivity[engagement.pk].values(), Proactivity()),
+                duties=sum(duties[engagement.pk].values(), Duties()),
             )
             for engagement in engagements
         ],

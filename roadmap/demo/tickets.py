@@ -20,6 +20,7 @@ from django.utils import timezone
 from backlog import services
 from backlog.models import AcceptanceCriterion, QAVerdict, Sprint, Ticket, TicketHistory
 from backlog.transfer.bulk import tickets_bulk_generate
+from backlog.workflow import VALUE_KINDS
 from collab.models import Engagement, User
 from roadmap.dashboard.selectors import current_quarter
 from roles.models import Role, RoleAssignment
@@ -28,8 +29,13 @@ from roles.models import Role, RoleAssignment
 # effort days, confidence, extras). Extras: found_by, severity, labels, sprint (0 the past sprint,
 # 1 the current one), criteria, deadline (days from today), scores ((director, stakeholder)
 # 1-5), pin (a rank the director pins), comment, delivered (done that many days after the first
-# day of last quarter). Status "done" goes through QA with a passing verdict; "qa_failed" stays in
-# QA with a failed one.
+# day of last quarter), self_verified (the tester wrote the criteria and verifies under the
+# director's exception, given for this reason), breach (the tester wrote the criteria and
+# verified while the rule was turned off). Status "done" goes through QA with a passing verdict
+# given by the tester (the developer is assigned), and the client's acceptance for a feature or
+# improvement; "qa_failed" stays in QA with a failed one.
+# Engagements whose only tester also writes the criteria, and turned the separation off.
+ONE_PERSON_QA = frozenset({"cave-saint-roch"})
 DemoTicket = tuple[str, str, str, str, int | None, int | None, int | None, str | None, str, dict]
 C, A = "client_request", "agency_initiative"
 # fmt: off
@@ -61,13 +67,13 @@ DEMO_TICKETS: dict[str, tuple[DemoTicket, ...]] = {
                   "criteria": ["Names of up to 255 characters wrap on two lines"]}),
         ("bug", C, "triage", "Invoice address lost after a password reset", None, None, 3, "1",
          "medium", {"found_by": "client", "severity": "medium"}),
-        ("bug", A, "qa_failed", "Quote request e-mail sent twice", None, 1500, None, "1", "high",
+        ("bug", C, "qa_failed", "Quote request e-mail sent twice", None, 1500, None, "1", "high",
          {"found_by": "agency_qa", "severity": "medium", "sprint": 1,
           "criteria": ["The sales team receives exactly one e-mail per quote request"]}),
-        ("bug", A, "done", "Search returns discontinued references", 12000, None, None, "2",
+        ("bug", C, "done", "Search returns discontinued references", 12000, None, None, "2",
          "high", {"found_by": "agency_qa", "severity": "medium", "sprint": 0,
                   "criteria": ["Discontinued references never appear in search results"]}),
-        ("bug", A, "new", "Slow cart with more than 150 lines", 8000, None, None, "3", "medium",
+        ("bug", C, "new", "Slow cart with more than 150 lines", 8000, None, None, "3", "medium",
          {"found_by": "monitoring", "severity": "high"}),
         ("question", C, "new", "Can buyers share a cart with their purchasing manager?", None,
          None, None, None, "medium", {}),
@@ -110,7 +116,8 @@ DEMO_TICKETS: dict[str, tuple[DemoTicket, ...]] = {
          "high", {"labels": ["launch"], "sprint": 1, "deadline": 30,
                   "criteria": ["The page goes live at 8:00 with no downtime"]}),
         ("improvement", C, "done", "Wishlist shared by e-mail", 18000, None, None, "3", "medium",
-         {"sprint": 0, "criteria": ["A shared wishlist opens without an account"]}),
+         {"sprint": 0, "criteria": ["A shared wishlist opens without an account"],
+          "self_verified": "Our only tester wrote its criteria; the release could not wait."}),
         ("improvement", A, "new", "Lighter product images (AVIF)", 40000, None, None, "2", "high",
          {"labels": ["performance"]}),
         ("platform_upgrade", A, "triage", "Move to Shopify checkout extensibility", None, 8000,
@@ -122,12 +129,12 @@ DEMO_TICKETS: dict[str, tuple[DemoTicket, ...]] = {
          "high", {"found_by": "client", "severity": "high", "sprint": 1}),
         ("bug", C, "done", "Wrong colour swatch on the mobile product page", 6000, None, None,
          "1", "high", {"found_by": "client", "severity": "medium", "sprint": 0,
-                       "criteria": ["Each swatch shows its own variant photo"]}),
+                       "criteria": ["Each swatch shows its own variant photo"], "breach": True}),
         ("bug", C, "triage", "Gift message missing on the packing slip", None, None, 4, "1",
          "medium", {"found_by": "client", "severity": "low"}),
         ("bug", C, "new", "Newsletter pop-up covers the checkout button", 10000, None, None, "1",
          "medium", {"found_by": "client", "severity": "high"}),
-        ("bug", A, "qa_failed", "Stock badge shows 'last items' at 40 units", None, None, None,
+        ("bug", C, "qa_failed", "Stock badge shows 'last items' at 40 units", None, None, None,
          "1", "high", {"found_by": "agency_qa", "severity": "low", "sprint": 1,
                        "criteria": ["The badge appears at 5 units or fewer"]}),
         ("question", C, "new", "Can we sell gift cards in stores and online?", None, None, None,
@@ -193,7 +200,7 @@ DEMO_TICKETS: dict[str, tuple[DemoTicket, ...]] = {
          {"found_by": "client", "severity": "high"}),
         ("bug", C, "new", "Promotions apply twice on cases of six", 6000, None, None, "1",
          "medium", {"found_by": "client", "severity": "medium"}),
-        ("bug", A, "qa_failed", "Stock not reserved during payment", 9000, None, None, "2",
+        ("bug", C, "qa_failed", "Stock not reserved during payment", 9000, None, None, "2",
          "medium", {"found_by": "agency_qa", "severity": "high", "sprint": 1,
                     "criteria": ["A bottle paid for is never sold twice"]}),
         ("question", C, "new", "Can we ship to Switzerland?", None, None, None, None, "medium",
@@ -324,24 +331,20 @@ def _demo_ticket(
         fields["sprint"] = sprints[extra["sprint"]]
     if "deadline" in extra:
         fields["deadline"] = datetime.date.today() + datetime.timedelta(days=extra["deadline"])
+    tested = status in ("done", "qa_failed")
+    if tested and Role.DEVELOPER in people:
+        fields["assignee"] = people[Role.DEVELOPER]
     ticket = services.ticket_create(actor=reporter, engagement=engagement, **fields)
     analyst = people.get(Role.BUSINESS_ANALYST) or people[Role.PROJECT_MANAGER]
-    criteria = [
-        services.criterion_add(actor=analyst, ticket=ticket, text=text)
-        for text in extra.get("criteria", [])
-    ]
-    if status in ("done", "qa_failed"):
-        tester = people[Role.TESTER]
-        passed = status == "done"
-        services.qa_verdict_record(
-            actor=tester,
-            ticket=ticket,
-            passed=passed,
-            notes="Checked on staging." if passed else "Fails on mobile Safari.",
-            results={criterion.pk: passed for criterion in criteria},
-        )
-        if passed:
-            services.ticket_transition(actor=tester, ticket=ticket, to_status="done")
+    if "self_verified" in extra or "breach" in extra:
+        analyst = people[Role.TESTER]
+    texts = extra.get("criteria", [])
+    if tested and kind in VALUE_KINDS and not texts:
+        # Ready, hence tested, only with a criterion (the workflow's guard).
+        texts = [f"{title}: works on staging as agreed at the weekly sync"]
+    criteria = [services.criterion_add(actor=analyst, ticket=ticket, text=text) for text in texts]
+    if tested:
+        _demo_qa(engagement, ticket, status, criteria, people, extra)
     if done_at is not None:
         _date_delivery(ticket, done_at)
     for person_role, score in zip(
@@ -355,6 +358,53 @@ def _demo_ticket(
         services.ticket_pin_rank(actor=people[Role.DIRECTOR], ticket=ticket, rank=extra["pin"])
     if "comment" in extra:
         services.comment_add(actor=agency, ticket=ticket, body=extra["comment"])
+
+
+def _demo_qa(
+    engagement: Engagement,
+    ticket: Ticket,
+    status: str,
+    criteria: list[AcceptanceCriterion],
+    people: dict[str, User],
+    extra: dict,
+) -> None:
+    """The tester's verdict (the separation of duties applies: see ``self_verified`` and
+    ``breach``), the client's acceptance and the move to done."""
+    tester, director = people[Role.TESTER], people[Role.DIRECTOR]
+    passed = status == "done"
+    if ticket.kind in VALUE_KINDS and ticket.effort_days is not None:
+        threshold = services.scoring_settings_build(engagement=engagement, data={})
+        if ticket.effort_days > threshold.impact_analysis_threshold_days:
+            services.impact_analysis_set(
+                actor=people.get(Role.BUSINESS_ANALYST) or people[Role.PROJECT_MANAGER],
+                ticket=ticket,
+                affected_areas="Checkout, order e-mails and the ERP export.",
+                risk_level="medium",
+            )
+    if "self_verified" in extra:
+        services.qa_exception_grant(
+            actor=director, ticket=ticket, person=tester, reason=extra["self_verified"]
+        )
+    if extra.get("breach"):
+        services.scoring_settings_update(
+            engagement=engagement, data={"separation_of_duties": False}, actor=director
+        )
+    services.qa_verdict_record(
+        actor=tester,
+        ticket=ticket,
+        passed=passed,
+        notes="Checked on staging." if passed else "Fails on mobile Safari.",
+        results={criterion.pk: passed for criterion in criteria},
+    )
+    if extra.get("breach"):
+        services.scoring_settings_update(
+            engagement=engagement, data={"separation_of_duties": True}, actor=director
+        )
+    if not passed:
+        return
+    if ticket.kind in VALUE_KINDS:
+        services.ticket_accept(actor=director, ticket=ticket)
+    services.ticket_transition(actor=tester, ticket=ticket, to_status="done")
 
 
 def seed_tickets(
@@ -374,6 +424,14 @@ def seed_tickets(
             ).values_list("external_ref", flat=True)
         )
         created = 0
+        if engagement.slug in ONE_PERSON_QA:
+            # One person analyses and tests: the engagement turned the rule off (its verdicts
+            # count as breaches on its dashboard).
+            services.scoring_settings_update(
+                engagement=engagement,
+                data={"separation_of_duties": False},
+                actor=people[Role.DIRECTOR],
+            )
         if specs:
             sprints = _demo_sprints(engagement, people[Role.PROJECT_MANAGER])
             for number, spec in enumerate(specs, start=1):

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef
 
-from backlog.models import CLOSED_STATUSES, Origin, Status, Ticket
+from backlog.indicators import duties_by_quarter
+from backlog.models import CLOSED_STATUSES, InitiativeDecision, Origin, Status, Ticket
 from backlog.scoring import annual_value_expression
 from backlog.selectors import ticket_list
 from roadmap.models import RoadmapItem, RoadmapItemStatus
@@ -27,7 +28,6 @@ from roles.models import Role, RoleAssignment
 
 TOP_UNPLANNED = 10
 CORE_ROLES = (Role.PROJECT_MANAGER, Role.CONSULTANT, Role.BUSINESS_ANALYST, Role.TESTER)
-PENDING_STATUSES = frozenset({Status.NEW, Status.TRIAGE})
 
 
 def _key(prefix: str, number: int) -> str:
@@ -71,13 +71,14 @@ def slipped(review: Review, current: Quarter) -> list[dict[str, Any]]:
     ]
 
 
-def initiative_fate(status: str) -> str:
-    """What became of an agency proposal: rejected, pending (not past triage) or accepted."""
-    if status == Status.REJECTED:
+def initiative_fate(decision: str) -> str:
+    """What the client answered to an agency proposal, explicitly: accepted, rejected
+    (declined) or pending (no answer yet, whatever the ticket's status)."""
+    if decision == InitiativeDecision.ACCEPTED:
+        return "accepted"
+    if decision == InitiativeDecision.DECLINED:
         return "rejected"
-    if status in PENDING_STATUSES:
-        return "pending"
-    return "accepted"
+    return "pending"
 
 
 def initiatives(review: Review) -> dict[str, Any]:
@@ -91,16 +92,16 @@ def initiatives(review: Review) -> dict[str, Any]:
             created_at__lt=review.period_end,
         )
         .order_by("number")
-        .values_list("number", "title", "status")
+        .values_list("number", "title", "status", "initiative_decision")
     )
     tickets = [
         {
             "key": _key(prefix, number),
             "title": title,
             "status": status,
-            "fate": initiative_fate(status),
+            "fate": initiative_fate(decision),
         }
-        for number, title, status in rows
+        for number, title, status, decision in rows
     ]
     counts = dict.fromkeys(("accepted", "rejected", "pending"), 0)
     for ticket in tickets:
@@ -203,6 +204,17 @@ def realisation(review: Review) -> dict[str, Any]:
     }
 
 
+def separation_of_duties(review: Review) -> list[dict[str, Any]]:
+    """Per quarter since the period's start: QA verdicts given by the ticket's assignee or an
+    author of its criteria (breaches), and those self-verified under the director's
+    exception."""
+    quarters = duties_by_quarter(engagements=[review.engagement_id], since=review.period_start)
+    return [
+        {"quarter": quarter, "breaches": duties.breaches, "self_verified": duties.self_verified}
+        for quarter, duties in sorted(quarters[review.engagement_id].items())
+    ]
+
+
 def pack_build(review: Review, *, now: dt.datetime) -> dict[str, Any]:
     """The whole preparation pack of a review as of ``now``."""
     zone = ZoneInfo(review.engagement.sync_time_zone)
@@ -220,6 +232,7 @@ def pack_build(review: Review, *, now: dt.datetime) -> dict[str, Any]:
         "initiatives": initiatives(review),
         "top_unplanned": top_unplanned(review),
         "roles": role_coverage(review),
+        "duties": separation_of_duties(review),
         "objectives": objective_rows(engagement=review.engagement),
         "realisation": realisation(review),
     }

@@ -414,6 +414,7 @@ def test_value_figures_need_the_right_to_edit_value(api_client, engagement, deve
     assert body["detail"] == "Your role on this engagement does not allow this: Edit value figures."
     assert snapshot(ticket) == before
 
+    before_title = ticket.title
     api_client.force_login(pm)
     response = api_client.patch(
         ticket_url(ticket.key),
@@ -425,7 +426,7 @@ def test_value_figures_need_the_right_to_edit_value(api_client, engagement, deve
     assert response["ETag"] == f'W/"ticket-{ticket.pk}-v3"'
     assert list(
         TicketHistory.objects.filter(ticket=ticket).values_list("field", "before", "after")
-    ) == [("effort_days", "", "3.00")]
+    ) == [("title", before_title, "Renamed"), ("effort_days", "", "3.00")]
 
 
 def test_an_edit_pointing_at_another_engagements_sprint_changes_nothing(
@@ -536,7 +537,10 @@ def test_done_needs_a_passing_qa_verdict_and_the_clients_acceptance(
     services.scoring_settings_update(
         engagement=engagement, data={"requires_client_acceptance": True}
     )
-    ticket = TicketFactory(engagement=engagement, status="qa")
+    ticket = TicketFactory(
+        engagement=engagement, status="qa", annual_cost_savings=D("500"), effort_days=D("1")
+    )
+    criterion = CriterionFactory(ticket=ticket, engagement=engagement, author=pm)
     api_client.force_login(pm)
 
     body = problem(_move(api_client, ticket, "done"), 409)
@@ -545,7 +549,9 @@ def test_done_needs_a_passing_qa_verdict_and_the_clients_acceptance(
         "The client has not accepted this ticket yet.",
     ]
 
-    services.qa_verdict_record(actor=tester, ticket=ticket, passed=True)
+    services.qa_verdict_record(
+        actor=tester, ticket=ticket, passed=True, results={criterion.pk: True}
+    )
     services.ticket_accept(actor=director, ticket=ticket)
     response = _move(api_client, ticket, "done")
     assert response.status_code == 200, response.content

@@ -130,18 +130,27 @@ def test_the_ticket_detail_costs_the_same_queries_for_1_and_50_comments(
     assert detail.breakdown.score == D("80.000000")
 
 
-def test_separation_of_duties_breaches_list_tickets_tested_by_their_criteria_author(engagement):
+def test_separation_of_duties_breaches_list_tickets_tested_by_their_assignee_or_author(
+    engagement,
+):
+    # The rule turned off: the verdicts are recorded, and the selector still names the breaches.
+    services.scoring_settings_update(engagement=engagement, data={"separation_of_duties": False})
     both = member(engagement, Role.TESTER)
     analyst = member(engagement, Role.BUSINESS_ANALYST)
-    breached = TicketFactory(engagement=engagement, status="qa")
-    clean = TicketFactory(engagement=engagement, status="qa")
-    CriterionFactory(ticket=breached, engagement=engagement, author=both)
-    CriterionFactory(ticket=clean, engagement=engagement, author=analyst)
-    services.qa_verdict_record(actor=both, ticket=breached, passed=True)
-    services.qa_verdict_record(actor=both, ticket=clean, passed=True)
+    breached = TicketFactory(engagement=engagement, kind="question", status="qa")
+    assigned = TicketFactory(engagement=engagement, kind="question", status="qa", assignee=both)
+    clean = TicketFactory(engagement=engagement, kind="question", status="qa")
+    mine = CriterionFactory(ticket=breached, engagement=engagement, author=both)
+    theirs = CriterionFactory(ticket=clean, engagement=engagement, author=analyst)
+    services.qa_verdict_record(actor=both, ticket=breached, passed=True, results={mine.pk: True})
+    services.qa_verdict_record(actor=both, ticket=assigned, passed=True)
+    services.qa_verdict_record(actor=both, ticket=clean, passed=True, results={theirs.pk: True})
 
-    assert list(selectors.separation_of_duties_breaches(engagement=engagement)) == [breached]
-    assert QAVerdict.objects.count() == 2
+    assert list(selectors.separation_of_duties_breaches(engagement=engagement)) == [
+        breached,
+        assigned,
+    ]
+    assert QAVerdict.objects.count() == 3
 
 
 def test_velocity_sums_done_effort_per_sprint(engagement):

@@ -145,7 +145,11 @@ def test_filing_a_batch_gives_exactly_what_filing_one_at_a_time_gives(team):
             pm.pk,
         )
     ]
-    assert [row[13] for row in expected].count([]) == 3
+    # The upgrade was filed with its effort: the history keeps who stated it.
+    assert expected[3][13] == [
+        ("value_stated", "", '{"confidence": "medium", "effort_days": "3.50"}', "", pm.pk)
+    ]
+    assert [row[13] for row in expected].count([]) == 2
     for engagement in (one, two):
         assert sorted(
             Label.objects.filter(engagement=engagement).values_list("name", flat=True)
@@ -196,10 +200,11 @@ def test_an_import_costs_the_same_queries_whatever_its_size(
     ]
     data = "Summary,Issue key,Issue Type,Status,Reporter,Created,Labels,Labels\n" + "".join(lines)
 
-    # Reading (members, sprints, references, numbers), then one batch of filing: savepoints,
-    # reporters, policy, holders, counter (3), references, labels (3), tickets, their labels,
-    # history, webhooks subscribed (none here), releases.
-    with django_assert_num_queries(22):
+    # Reading (members, sprints, references, numbers, the workflow settings and whether there
+    # is a tester, for the guards), then one batch of filing: savepoints, reporters, policy,
+    # holders, counter (3), references, labels (3), tickets, their labels, history, webhooks
+    # subscribed (none here), releases.
+    with django_assert_num_queries(24):
         report = tickets_import(actor=admin_user, engagement=engagement, data=data.encode())
 
     assert report.errors == []

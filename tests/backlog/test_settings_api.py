@@ -25,8 +25,9 @@ DEFAULTS = {
     "wsjf_value_per_point": "10000.00",
     "rice_impact_unit": "10000.00",
     "impact_analysis_threshold_days": "5.00",
-    "requires_client_acceptance": False,
+    "requires_client_acceptance": True,
     "qa_required": True,
+    "separation_of_duties": True,
     "routing": DEFAULT_ROUTING,
 }
 
@@ -126,7 +127,7 @@ def test_the_director_and_the_agency_admin_change_scoring_and_routing(api_client
         {
             "scoring_model": "wsjf",
             "wsjf_value_per_point": "2500",
-            "requires_client_acceptance": True,
+            "requires_client_acceptance": False,
             "routing": {"bug": "developer", "question": "project_manager"},
         },
         HTTP_IF_MATCH=etag,
@@ -137,7 +138,7 @@ def test_the_director_and_the_agency_admin_change_scoring_and_routing(api_client
         **DEFAULTS,
         "scoring_model": "wsjf",
         "wsjf_value_per_point": "2500.00",
-        "requires_client_acceptance": True,
+        "requires_client_acceptance": False,
         "routing": {**DEFAULT_ROUTING, "bug": "developer", "question": "project_manager"},
     }
     assert response["ETag"] == etag_of(engagement) != etag
@@ -145,7 +146,7 @@ def test_the_director_and_the_agency_admin_change_scoring_and_routing(api_client
     assert (row.model, row.wsjf_value_per_point, row.requires_client_acceptance) == (
         "wsjf",
         D("2500.00"),
-        True,
+        False,
     )
 
 

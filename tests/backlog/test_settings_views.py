@@ -101,7 +101,7 @@ def test_other_members_read_the_settings_with_every_field_disabled_and_no_button
     form_html = form_html.split("</form>")[0]
     controls = re.findall(r"<(?:input|select)\b[^>]*>", form_html)
     visible = [c for c in controls if 'type="hidden"' not in c]
-    assert len(visible) == 3 + 3 + 3 + 6  # model radios, weights, rules, routing
+    assert len(visible) == 3 + 3 + 4 + 6  # model radios, weights, rules, routing
     assert all(" disabled" in control for control in visible)
     assert "Save the settings" not in form_html
     assert "Preview ranking" not in form_html

@@ -90,13 +90,18 @@ def test_a_clean_jira_file_is_imported_with_its_mapping(engagement, admin_user, 
     assert story.reporter == director  # matched by email among the members
     assert sorted(label.name for label in story.labels.all()) == ["b2b", "ordering"]
     assert story.created_at == datetime.datetime(2024, 3, 12, 10, 15, tzinfo=datetime.UTC)
-    assert (bug.kind, bug.status, bug.severity) == ("bug", "in_progress", "critical")
+    # Tandem's guards refuse their Jira status: both land in triage, and the report says why.
+    assert (bug.kind, bug.status, bug.severity) == ("bug", "triage", "critical")
     assert bug.reporter == admin_user  # an unknown reporter is the importing person
     assert (epic.kind, epic.status, epic.deadline) == (
         "feature",
-        "done",
+        "triage",
         datetime.date(2026, 12, 31),
     )
+    assert [(t.row, t.reference, t.status) for t in report.triaged] == [
+        (3, "SHOP-102", "in_progress"),
+        (4, "SHOP-108", "done"),
+    ]
 
 
 def test_importing_the_same_file_again_creates_no_duplicates(engagement, admin_user):
@@ -133,7 +138,7 @@ def test_a_french_excel_file_semicolons_and_windows_1252_keeps_its_accents(engag
     assert (second.title, second.kind, second.origin, second.status) == (
         "Corriger l'accès à l'espace client",
         "bug",
-        "agency_initiative",
+        "client_request",
         "triage",
     )
 
@@ -300,3 +305,88 @@ def test_the_command_dry_run_writes_nothing(engagement, admin_user, tmp_path):
 
     assert "Dry run: 3 tickets ready to import, 0 unchanged; nothing written." in out.getvalue()
     assert Ticket.objects.count() == 0
+
+
+def test_a_jira_status_is_kept_only_when_the_guards_allow_it_else_triage_with_the_reasons(
+    engagement, admin_user
+):
+    # A tester on the engagement: a done ticket needs a passing QA verdict, which an import
+    # cannot bring.
+    member(engagement, Role.TESTER)
+    before = snapshot()
+
+    dry = tickets_import(
+        actor=admin_user, engagement=engagement, data=fixture("jira_statuses.csv"), dry_run=True
+    )
+
+    assert snapshot() == before
+    assert [(t.row, t.reference, t.status, t.reasons) for t in dry.triaged] == [
+        (
+            2,
+            "SHOP-201",
+            "done",
+            ["A passing QA verdict by a tester is needed before the ticket is done."],
+        ),
+        (
+            3,
+            "SHOP-202",
+            "ready",
+            [
+                "State the business value (annual revenue gain, annual cost savings or hours "
+                "saved per month) before the ticket is ready.",
+                "Estimate the effort in person-days before the ticket is ready.",
+                "Write at least one acceptance criterion before the ticket is ready.",
+            ],
+        ),
+        (
+            4,
+            "SHOP-203",
+            "in_progress",
+            [
+                "A bug leaves triage only with its reproduction details; missing: steps to "
+                "reproduce, expected behaviour, actual behaviour."
+            ],
+        ),
+        (
+            5,
+            "SHOP-204",
+            "done",
+            ["A passing QA verdict by a tester is needed before the ticket is done."],
+        ),
+    ]
+
+    tickets_import(actor=admin_user, engagement=engagement, data=fixture("jira_statuses.csv"))
+
+    statuses = dict(
+        Ticket.objects.filter(engagement=engagement).values_list("external_ref", "status")
+    )
+    assert statuses == {
+        "SHOP-201": "triage",
+        "SHOP-202": "triage",
+        "SHOP-203": "triage",
+        "SHOP-204": "triage",
+        "SHOP-205": "rejected",
+    }
+
+
+def test_an_imported_done_keeps_its_jira_resolution_date(engagement, admin_user):
+    # Without a tester on the engagement, a done question meets the guards and stays done.
+    report = tickets_import(
+        actor=admin_user, engagement=engagement, data=fixture("jira_statuses.csv")
+    )
+
+    assert report.created == ["NORD-1", "NORD-2", "NORD-3", "NORD-4", "NORD-5"]
+    question = Ticket.objects.get(engagement=engagement, external_ref="SHOP-201")
+    assert question.status == "done"
+    entry = TicketHistory.objects.get(ticket=question, field="status")
+    assert (entry.before, entry.after, entry.at) == (
+        "",
+        "done",
+        datetime.datetime(2025, 2, 14, 16, 30, tzinfo=datetime.UTC),
+    )
+    # Without a Resolved cell, the move to done is dated when the ticket was created.
+    patch = Ticket.objects.get(engagement=engagement, external_ref="SHOP-204")
+    assert patch.status == "done"
+    assert TicketHistory.objects.get(ticket=patch, field="status").at == datetime.datetime(
+        2025, 1, 5, 9, 0, tzinfo=datetime.UTC
+    )

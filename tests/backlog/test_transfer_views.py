@@ -154,3 +154,16 @@ def test_signed_out_people_are_sent_to_the_login_page(client, engagement):
 
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_the_dry_run_names_the_rows_landing_in_triage_and_why(client, engagement, director):
+    client.force_login(director)
+
+    response = upload(client, engagement, "jira_statuses.csv")
+
+    content = response.content.decode()
+    triaged = content.split('id="triaged"')[1].split("</div>")[0]
+    assert "2 tickets do not meet Tandem's guards for their status" in triaged
+    assert "<td>SHOP-202</td>" in triaged
+    assert "Write at least one acceptance criterion before the ticket is ready." in triaged
+    assert "<td>SHOP-201</td>" not in triaged  # no tester: a done question stays done

@@ -127,7 +127,7 @@ def test_rejecting_needs_a_reason(engagement, pm):
 
 
 def test_qa_to_done_needs_a_passing_verdict_when_the_engagement_has_a_tester(engagement, tester):
-    ticket = TicketFactory(engagement=engagement, status="qa")
+    ticket = TicketFactory(engagement=engagement, kind="security", status="qa")
 
     assert _refused(tester, ticket, "done") == [
         "A passing QA verdict by a tester is needed before the ticket is done."
@@ -144,7 +144,7 @@ def test_qa_to_done_needs_a_passing_verdict_when_the_engagement_has_a_tester(eng
 
 
 def test_qa_to_done_without_a_tester_on_the_engagement_needs_no_verdict(engagement, pm):
-    ticket = TicketFactory(engagement=engagement, status="qa")
+    ticket = TicketFactory(engagement=engagement, kind="question", status="qa")
 
     services.ticket_transition(actor=pm, ticket=ticket, to_status="done")
 
@@ -154,9 +154,15 @@ def test_qa_to_done_without_a_tester_on_the_engagement_needs_no_verdict(engageme
 def test_client_acceptance_is_needed_before_done_when_the_engagement_asks_for_it(
     engagement, pm, director
 ):
-    ScoringSettings.objects.create(engagement=engagement, requires_client_acceptance=True)
-    ticket = TicketFactory(engagement=engagement, status="qa")
+    ticket = TicketFactory(
+        engagement=engagement,
+        status="qa",
+        annual_revenue_gain=D("1000"),
+        effort_days=D("2"),
+    )
+    CriterionFactory(ticket=ticket, engagement=engagement, author=pm)
 
+    # On by default for features and improvements.
     assert _refused(pm, ticket, "done") == ["The client has not accepted this ticket yet."]
 
     services.ticket_accept(actor=director, ticket=ticket)
@@ -209,7 +215,7 @@ def test_a_step_outside_the_workflow_is_refused(engagement, pm):
 
 
 def test_reopening_a_done_ticket_needs_a_reason_and_is_recorded(engagement, pm):
-    ticket = TicketFactory(engagement=engagement, status="done")
+    ticket = TicketFactory(engagement=engagement, kind="question", status="done")
 
     assert _refused(pm, ticket, "in_progress") == ["Say why: a reason is required for this step."]
 

@@ -48,17 +48,24 @@ def ticket(engagement, **fields):
     return TicketFactory(engagement=engagement, **fields)
 
 
-def initiative(engagement, status, created_at):
-    return ticket(engagement, origin="agency_initiative", status=status, created_at=created_at)
+def initiative(engagement, status, created_at, decision=""):
+    return ticket(
+        engagement,
+        origin="agency_initiative",
+        status=status,
+        created_at=created_at,
+        initiative_decision=decision,
+    )
 
 
-def test_proactivity_counts_initiatives_per_quarter_and_what_the_client_accepted(engagement):
-    initiative(engagement, "analysis", at(2026, 1, 10))
-    initiative(engagement, "done", at(2026, 2, 1))
-    initiative(engagement, "rejected", at(2026, 3, 31))
+def test_proactivity_counts_initiatives_per_quarter_and_what_the_client_answered(engagement):
+    initiative(engagement, "analysis", at(2026, 1, 10), "accepted")
+    initiative(engagement, "done", at(2026, 2, 1), "accepted")
+    initiative(engagement, "triage", at(2026, 3, 31), "declined")
     initiative(engagement, "new", at(2026, 3, 1))
-    initiative(engagement, "on_hold", at(2026, 3, 2))
-    initiative(engagement, "ready", at(2026, 4, 2))
+    # The agency moved it past triage itself: no client answer, not accepted.
+    initiative(engagement, "in_progress", at(2026, 3, 2))
+    initiative(engagement, "ready", at(2026, 4, 2), "accepted")
     ticket(engagement, origin="client_request", status="done", created_at=at(2026, 1, 5))
 
     result = proactivity_by_quarter(engagements=[engagement])[engagement.pk]
@@ -73,8 +80,8 @@ def test_proactivity_counts_initiatives_per_quarter_and_what_the_client_accepted
 
 
 def test_proactivity_since_leaves_out_older_quarters(engagement):
-    initiative(engagement, "analysis", at(2025, 12, 31))
-    initiative(engagement, "analysis", at(2026, 1, 1, 0))
+    initiative(engagement, "analysis", at(2025, 12, 31), "accepted")
+    initiative(engagement, "analysis", at(2026, 1, 1, 0), "accepted")
 
     result = proactivity_by_quarter(engagements=[engagement], since=at(2026, 1, 1, 0))
 
@@ -353,9 +360,9 @@ def test_a_card_shows_last_quarters_delivery_and_this_quarters_plan(engagement):
     done(engagement, at(2026, 5, 1), "300")
     item = RoadmapItem.objects.create(engagement=engagement, title="Checkout", quarter="2026-Q2")
     item.tickets.add(ticket(engagement, annual_revenue_gain=Decimal("1000")))
-    initiative(engagement, "analysis", at(2026, 5, 2))
-    initiative(engagement, "rejected", at(2025, 9, 2))
-    initiative(engagement, "rejected", at(2025, 3, 2))  # more than four quarters ago
+    initiative(engagement, "analysis", at(2026, 5, 2), "accepted")
+    initiative(engagement, "rejected", at(2025, 9, 2), "declined")
+    initiative(engagement, "rejected", at(2025, 3, 2), "declined")  # more than four quarters ago
 
     with time_machine.travel(NOW, tick=False):
         card = engagement_health_list(engagements=[engagement])[0]

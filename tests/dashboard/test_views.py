@@ -112,7 +112,7 @@ def test_the_director_home_asks_anonymous_visitors_to_log_in(client):
     assert response.url.startswith(reverse("login"))
 
 
-DIRECTOR_HOME_QUERIES = 18
+DIRECTOR_HOME_QUERIES = 19
 
 
 @pytest.mark.parametrize("count", [1, 20])
@@ -185,8 +185,18 @@ def test_the_agency_view_shows_roles_overloads_risks_and_proactivity(
     sam = UserFactory(display_name="Sam Carter")
     assign(engagement, sam, CONSULTANT, allocation=50)
     assign(other_engagement, sam, CONSULTANT, BA, TESTER, allocation=10)
-    TicketFactory(engagement=engagement, origin="agency_initiative", status="ready")
-    TicketFactory(engagement=engagement, origin="agency_initiative", status="rejected")
+    TicketFactory(
+        engagement=engagement,
+        origin="agency_initiative",
+        status="ready",
+        initiative_decision="accepted",
+    )
+    TicketFactory(
+        engagement=engagement,
+        origin="agency_initiative",
+        status="rejected",
+        initiative_decision="declined",
+    )
     client.force_login(julien)
 
     response = client.get(reverse("dashboard:agency-view"))
@@ -240,7 +250,7 @@ def test_the_agency_view_covers_only_engagements_the_person_works_on(
     assert "Maison Lila" not in content
 
 
-AGENCY_VIEW_QUERIES = 12
+AGENCY_VIEW_QUERIES = 13
 
 
 @pytest.mark.parametrize("people", [2, 20])

@@ -13,8 +13,9 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
-from backlog.indicators import value_delivered_by_quarter
-from backlog.models import QAVerdict, Sprint, Ticket, TicketHistory
+from backlog.indicators import Duties, value_delivered_by_quarter
+from backlog.models import QAException, QAVerdict, Sprint, Ticket, TicketHistory
+from backlog.selectors import separation_of_duties_breaches
 from collab.models import Engagement, Organization, User
 from collab.rhythm.indicators import action_item_counts, rhythm_by_engagement
 from collab.rhythm.models import ActionItem, Attendee, Meeting, Outcome
@@ -322,6 +323,24 @@ class TestTheSeededDemo(TestCase):
             after="done",
         )
         assert [last.contains(entry.at.astimezone(dt.UTC).date()) for entry in moves] == [True]
+
+    def test_maison_lila_shows_a_self_verification_exception_and_a_breach_nordfer_none(self):
+        cards = {
+            card.engagement.slug: card for card in engagement_health_list(engagements=engagements())
+        }
+
+        assert cards["maison-lila"].duties_recent == Duties(breaches=1, self_verified=1)
+        assert cards["nordfer"].duties_recent == Duties()
+        exception = QAException.objects.get()
+        assert (exception.ticket.title, exception.person.email) == (
+            "Wishlist shared by e-mail",
+            "claire.dubois@atelier.example",
+        )
+        assert list(
+            separation_of_duties_breaches(
+                engagement=Engagement.objects.get(slug="maison-lila")
+            ).values_list("title", flat=True)
+        ) == ["Wrong colour swatch on the mobile product page"]
 
     # --- Strategy and roadmap
 

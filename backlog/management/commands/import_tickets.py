@@ -59,6 +59,11 @@ class Command(BaseCommand):
         )
         for row, reference in report.unchanged:
             self.stdout.write(f"row {row}: {reference} already imported, unchanged")
+        for item in report.triaged:
+            reasons = " ".join(item.reasons)
+            self.stdout.write(
+                f"row {item.row}: {item.reference} lands in triage, not {item.status}: {reasons}"
+            )
         if report.errors:
             for error in report.errors:
                 self.stderr.write(f"row {error.row}, column {error.column}: {error.reason}")

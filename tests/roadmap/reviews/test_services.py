@@ -122,6 +122,7 @@ def test_the_pack_holds_every_section(engagement, team, review):
         reporter=director,
         origin="agency_initiative",
         status="analysis",
+        initiative_decision="accepted",
         created_at=in_period,
     )
     rejected = TicketFactory(
@@ -129,6 +130,7 @@ def test_the_pack_holds_every_section(engagement, team, review):
         reporter=director,
         origin="agency_initiative",
         status="rejected",
+        initiative_decision="declined",
         created_at=in_period,
     )
     TicketFactory(
