@@ -5,7 +5,7 @@ engagement's rows.
 
 On PostgreSQL ticket words go through full-text search on ``title`` and ``description`` with
 the ``simple`` configuration (English and French text alike, no stemming), served by the
-expression index of migration backlog 0002; every word is matched as a prefix, so a title is
+expression index of migration backlog 0005; every word is matched as a prefix, so a title is
 found while its words are still being typed. The embedded SQLite default matches the title's
 words with ``icontains`` instead."""
 
@@ -52,7 +52,7 @@ def search_words(query: str) -> list[str]:
 
 
 def ticket_document() -> SearchVector:
-    """The searched text of a ticket: the same expression as the index (backlog 0002)."""
+    """The searched text of a ticket: the same expression as the index (backlog 0005)."""
     return SearchVector("title", "description", config="simple")
 
 

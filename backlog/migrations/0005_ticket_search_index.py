@@ -19,6 +19,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("backlog", "0001_initial")]
+    dependencies = [("backlog", "0004_settings_history")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
