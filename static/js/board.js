@@ -27,6 +27,18 @@
     return text ? decodeURIComponent(text) : fallback;
   }
 
+  // The shell's sentence for a failure the server did not explain (base.html's data-msg-*).
+  function failure(response) {
+    var data = document.body.dataset;
+    if (response.status === 403) {
+      return data.msgForbidden;
+    }
+    if (response.status === 404) {
+      return data.msgMissing;
+    }
+    return response.status >= 500 ? data.msgServer : data.msgFailed;
+  }
+
   function toast(text, tone) {
     if (window.Tandem && text) {
       window.Tandem.toast(text, tone);
@@ -84,7 +96,6 @@
       }
     });
     board.classList.add("board-wrap--busy");
-    var failed = document.body.dataset.msgFailed;
     return fetch(card.dataset.moveUrl, {
       method: "POST",
       headers: {
@@ -130,8 +141,9 @@
         if (fresh && fresh.id === card.id) {
           card.dataset.version = fresh.dataset.version || card.dataset.version;
         }
-        toast(message(response, failed), "danger");
-        announce(board, message(response, failed));
+        var reason = message(response, failure(response));
+        toast(reason, "danger");
+        announce(board, reason);
         card.focus();
       })
       .catch(function () {
@@ -232,6 +244,10 @@
         draggable: ".board__card[data-move-url]",
         filter: "a, button, select, input, .dropdown-menu",
         preventOnFilter: false,
+        // The fallback (pointer events rather than the browser's drag and drop) behaves the
+        // same everywhere, phones included.
+        forceFallback: true,
+        fallbackOnBody: true,
         delay: 150,
         delayOnTouchOnly: true,
         animation: 120,
