@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 import time_machine
@@ -251,6 +252,10 @@ def test_an_invalid_move_changes_nothing_and_says_why(client, consultant, engage
     assert response.status_code == 400
     assert "Choose a quarter (for example 2027-Q1) or now, next or later." in (
         response.content.decode()
+    )
+    # The reason for the board's toast, which puts the card back.
+    assert unquote(response["X-Tandem-Message"]) == (
+        "Choose a quarter (for example 2027-Q1) or now, next or later."
     )
     item.refresh_from_db()
     assert (item.quarter, item.lane) == ("2027-Q1", "")
