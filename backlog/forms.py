@@ -424,3 +424,34 @@ class SprintForm(forms.Form):
     start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
     goal = forms.CharField(label=_("Goal"), required=False, widget=_textarea(2))
+
+
+# The properties of the ticket page edited in place, one at a time (the value figures have
+# their own form, ValueForm).
+PROPERTY_FIELDS = ("kind", "origin", "assignee", "sprint", "deadline", "labels")
+
+
+class TicketPropertyForm(forms.Form):
+    """One property of a ticket, with the version it was read at."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    origin = forms.ChoiceField(label=_("Origin"), choices=Origin.choices)
+
+    def __init__(self, *args: Any, engagement: Engagement, name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.name = name
+        if name != "origin":
+            del self.fields["origin"]
+            self.fields[name] = TicketUpdateForm(engagement=engagement).fields[name]
+
+    @staticmethod
+    def initial_from(ticket: Ticket, name: str) -> dict[str, Any]:
+        initial = TicketUpdateForm.initial_from(ticket)
+        initial["origin"] = ticket.origin
+        return {"version": ticket.version, name: initial[name]}
+
+    def clean_labels(self) -> list[str]:
+        return [name.strip() for name in self.cleaned_data["labels"].split(",") if name.strip()]
+
+    def service_data(self) -> dict[str, Any]:
+        return {self.name: self.cleaned_data[self.name]}

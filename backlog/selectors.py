@@ -507,3 +507,33 @@ def ranking_preview(
         ]
 
     return RankingPreview(current=moves(before), proposed=moves(after))
+
+
+def ticket_rank(
+    *,
+    ticket: Ticket,
+    score: Decimal | None,
+    settings: ScoringSettings | None = None,
+    medians: Medians | None = None,
+) -> int | None:
+    """The place ``ticket`` takes in its open backlog (1 is the top) if its score were
+    ``score``, its pinned rank kept: the order of ``ticket_list``. None for a done or rejected
+    ticket, which has left the ranking. One query (two without ``medians``)."""
+    if ticket.status in CLOSED_STATUSES:
+        return None
+    others = (
+        ticket_list(engagement=ticket.engagement, settings=settings, medians=medians)
+        .exclude(status__in=CLOSED_STATUSES)
+        .exclude(pk=ticket.pk)
+    )
+    if score is None:
+        by_score = Q(score__isnull=False) | Q(score__isnull=True, number__lt=ticket.number)
+    else:
+        by_score = Q(score__gt=score) | Q(score=score, number__lt=ticket.number)
+    if ticket.manual_rank is None:
+        ahead = Q(manual_rank__isnull=False) | (Q(manual_rank__isnull=True) & by_score)
+    else:
+        ahead = Q(manual_rank__lt=ticket.manual_rank) | (
+            Q(manual_rank=ticket.manual_rank) & by_score
+        )
+    return others.filter(ahead).count() + 1

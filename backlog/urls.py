@@ -3,7 +3,7 @@ sprints."""
 
 from django.urls import path
 
-from backlog.views import analysis, backlog, configure, sprints, ticket
+from backlog.views import analysis, backlog, configure, properties, sprints, ticket
 
 app_name = "backlog"
 
@@ -30,6 +30,7 @@ urlpatterns = [
     path(f"{_T}value/", ticket.ticket_value_update, name="ticket-value-update"),
     path(f"{_T}score-preview/", ticket.ticket_score_preview, name="ticket-score-preview"),
     path(f"{_T}pin/", backlog.ticket_pin, name="ticket-pin"),
+    path(f"{_T}properties/<slug:name>/", properties.ticket_property, name="ticket-property"),
     path(f"{_T}transition/", ticket.ticket_transition, name="ticket-transition"),
     path(f"{_T}comments/", ticket.comment_add, name="comment-add"),
     path(f"{_T}criteria/", analysis.criterion_add, name="criterion-add"),

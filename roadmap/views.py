@@ -7,6 +7,7 @@ backlog never imports the roadmap."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -238,7 +239,8 @@ def _board_context(
     is_error: bool = False,
 ) -> dict:
     current = Quarter.current()
-    quarters = selectors.default_board_quarters(current=current, start=start)
+    # The current quarter first, so that it and the next ones fill a wide screen.
+    quarters = selectors.default_board_quarters(current=current, start=start or current)
     board = selectors.roadmap_board(engagement=engagement, quarters=quarters, current=current)
     first = quarters[0]
     targets = [(column.key, column.label) for column in board.columns]
@@ -249,7 +251,7 @@ def _board_context(
         start=str(first),
         earlier=str(first - len(quarters)),
         later=str(first + len(quarters)),
-        is_default_window=start is None or start == current - 1,
+        is_default_window=start is None or start == current,
         targets=targets,
         board_message=message,
         board_message_is_error=is_error,
@@ -259,8 +261,8 @@ def _board_context(
 @login_required
 @require_GET
 def roadmap_board(request: HttpRequest, slug: str) -> HttpResponse:
-    """The roadmap by quarter (the previous one, the current one and four ahead, or six from
-    ``?start=``) and by lane, with each quarter's value, effort and capacity."""
+    """The roadmap by quarter (the current one and five ahead, or six from ``?start=``) and by
+    lane, with each quarter's value, effort and capacity."""
     engagement = _engagement(request, slug, Action.VIEW)
     context = _board_context(request, engagement, _board_start(request.GET.get("start")))
     if request.htmx and not request.htmx.history_restore_request:
@@ -275,29 +277,41 @@ def _item_or_404(engagement: Engagement, pk: int) -> RoadmapItem:
 @login_required
 @require_POST
 def item_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Move an item to another quarter or lane; htmx gets the board back, a form a redirect."""
+    """Move an item to another quarter or lane; htmx (and the board's script) gets the board
+    back with the outcome in ``X-Tandem-Message`` (400 when refused, nothing moved), a form a
+    redirect."""
     engagement = _engagement(request, slug, Action.EDIT_VALUE)
     item = _item_or_404(engagement, pk)
     form = MoveForm(request.POST)
     start = _board_start(request.POST.get("start"))
-    if not form.is_valid():
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    refusal = ""
+    if form.is_valid():
+        quarter, lane = split_placement(form.cleaned_data["to"])
+        try:
+            services.roadmap_item_move(
+                item=item, quarter=quarter, lane=lane, position=form.cleaned_data["position"]
+            )
+        except ValidationError as error:
+            refusal = " ".join(error.messages)
+    else:
+        refusal = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if refusal:
         if request.htmx:
-            context = _board_context(request, engagement, start, message=message, is_error=True)
-            return render(request, "roadmap/_board.html", context, status=400)
-        messages.error(request, message)
+            context = _board_context(request, engagement, start, message=refusal, is_error=True)
+            response = render(request, "roadmap/_board.html", context, status=400)
+            response["X-Tandem-Message"] = quote(refusal)
+            return response
+        messages.error(request, refusal)
         return redirect("roadmap:board", slug=engagement.slug)
-    quarter, lane = split_placement(form.cleaned_data["to"])
-    services.roadmap_item_move(
-        item=item, quarter=quarter, lane=lane, position=form.cleaned_data["position"]
-    )
     message = _("“%(title)s” moved to %(place)s.") % {
         "title": item.title,
         "place": _place_label(quarter, lane),
     }
     if request.htmx:
         context = _board_context(request, engagement, start, message=message)
-        return render(request, "roadmap/_board.html", context)
+        response = render(request, "roadmap/_board.html", context)
+        response["X-Tandem-Message"] = quote(message)
+        return response
     messages.success(request, message)
     url = reverse("roadmap:board", args=[engagement.slug])
     return redirect(f"{url}?start={start}" if start else url)

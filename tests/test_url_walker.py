@@ -417,6 +417,8 @@ def _fill(route: Route, victim: Victim) -> dict[str, str]:
             values[param] = str(victim.engagement.pk)
         elif param == "content_type_id":
             values[param] = str(ContentType.objects.get_for_model(Engagement).pk)
+        elif param == "name" and route.name == "backlog:ticket-property":
+            values[param] = "assignee"
         elif param == "app_label":
             values[param] = "collab"
         elif param == "url":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from backlog import selectors, services, workflow
 from backlog.forms import SprintForm
 from backlog.models import Sprint, Status, Ticket
-from backlog.views.charts import bar_chart
 from backlog.views.common import PLANNERS, engagement_allowed, require_roles
 from collab.forms import add_service_errors
 from collab.models import Engagement
@@ -41,6 +42,29 @@ SIDE_STATUSES = (Status.ON_HOLD, Status.REJECTED)
 class Card:
     ticket: Ticket
     targets: list[Status]
+
+
+@dataclass(frozen=True)
+class SprintRow:
+    """A sprint of the list with its velocity, and that velocity as a share of the best one."""
+
+    sprint: Sprint
+    done_effort_days: Decimal
+    share: Decimal
+
+
+def sprint_rows(velocities: list[selectors.SprintVelocity]) -> list[SprintRow]:
+    best = max((row.done_effort_days for row in velocities), default=Decimal(0))
+    return [
+        SprintRow(
+            sprint=row.sprint,
+            done_effort_days=row.done_effort_days,
+            share=(row.done_effort_days * 100 / best).quantize(Decimal("0.1"))
+            if best
+            else Decimal(0),
+        )
+        for row in reversed(velocities)
+    ]
 
 
 @dataclass(frozen=True)
@@ -75,9 +99,9 @@ def _actions(roles: frozenset[Role]) -> frozenset[str]:
 def render_board(
     request: HttpRequest, engagement: Engagement, sprint: Sprint, *, message: str = ""
 ) -> HttpResponse:
-    """The board's columns alone (after an htmx move)."""
+    """The board's columns alone (after a move), the move's confirmation in a header too."""
     roles = policy.roles_of(request.user, engagement)
-    return render(
+    response = render(
         request,
         "backlog/_board.html",
         {
@@ -87,6 +111,9 @@ def render_board(
             "board_message": message,
         },
     )
+    if message:
+        response["X-Tandem-Message"] = quote(message)
+    return response
 
 
 def render_card(
@@ -97,9 +124,10 @@ def render_card(
     *,
     message: str = "",
 ) -> HttpResponse:
-    """One card in place, with the reasons its move was refused (409) or a confirmation."""
+    """One card in place, with the reasons its move was refused (409, the reasons in a header
+    too, for the board's toast) or a confirmation."""
     roles = policy.roles_of(request.user, engagement)
-    return render(
+    response = render(
         request,
         "backlog/_board_card.html",
         {
@@ -110,6 +138,9 @@ def render_card(
         },
         status=409 if reasons else 200,
     )
+    if reasons or message:
+        response["X-Tandem-Message"] = quote(" ".join(reasons) if reasons else message)
+    return response
 
 
 @login_required
@@ -133,18 +164,16 @@ def sprint_list(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("Sprint “%(name)s” opened.") % {"name": sprint.name})
                 return redirect("backlog:sprint-board", slug=engagement.slug, pk=sprint.pk)
-    velocities = selectors.velocity(engagement=engagement)
     return render(
         request,
         "backlog/sprint_list.html",
         {
             "engagement": engagement,
             "actions": _actions(roles),
-            "sprints": selectors.sprint_list(engagement=engagement),
-            "velocities": velocities,
-            "chart": bar_chart([(v.sprint.name, v.done_effort_days) for v in velocities]),
+            "rows": sprint_rows(selectors.velocity(engagement=engagement)),
             "form": form,
         },
+        status=400 if form is not None and form.is_bound and form.errors else 200,
     )
 
 

@@ -4,6 +4,7 @@ preview, workflow steps and comments."""
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ from backlog.forms import (
 )
 from backlog.models import (
     ClientAcceptance,
+    Comment,
     InitiativeDecision,
     Kind,
     Origin,
@@ -48,6 +50,7 @@ from backlog.models import (
 from backlog.scoring import FIGURES_BY_MODEL
 from backlog.services.fields import TEXT_DIFF_FIELDS
 from backlog.views.common import ANALYSTS, engagement_allowed, ticket_or_404, ticket_url
+from backlog.views.properties import STALE_MESSAGE
 from backlog.views.sprints import render_board, render_card
 from collab.forms import add_service_errors
 from collab.models import Engagement
@@ -55,10 +58,6 @@ from roles import policy
 from roles.models import CLIENT_ROLES, Role
 from roles.policy import Action, actions_of
 
-STALE_MESSAGE = gettext_lazy(
-    "Someone else changed this ticket since you opened it. Nothing was saved: the page now "
-    "shows their version."
-)
 MAIN_FIELDS = ("title", "description", "kind", "assignee", "sprint", "deadline", "labels")
 EVENT_LABELS = {
     "routing": gettext_lazy("Routing"),
@@ -82,6 +81,22 @@ class HistoryRow:
     field: str
     before: str
     after: str
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """One line of the ticket's activity: a comment or a recorded change."""
+
+    at: datetime.datetime
+    comment: Comment | None = None
+    change: HistoryRow | None = None
+
+
+def activity(comments: list[Comment], history: list[HistoryRow]) -> list[ActivityEntry]:
+    """Comments and changes in one timeline, oldest first (the comment box comes last)."""
+    entries = [ActivityEntry(at=comment.created_at, comment=comment) for comment in comments]
+    entries += [ActivityEntry(at=row.entry.at, change=row) for row in history]
+    return sorted(entries, key=lambda entry: entry.at)
 
 
 @dataclass(frozen=True)
@@ -208,7 +223,10 @@ def render_detail(
         "comment_form": CommentForm(),
     }
     defaults.update(forms)
+    value_form = defaults["value_form"]
     criterion_text = {criterion.pk: criterion for criterion in criteria}
+    comments = list(ticket.comments.all())
+    history = history_rows(list(selectors.ticket_history_list(ticket=ticket)))
     context = {
         "engagement": engagement,
         "actions": actions,
@@ -223,12 +241,17 @@ def render_detail(
         "qa_exception": qa_exception,
         "value_statement": statement,
         "stated_figures": stated_rows(statement.figures) if statement else [],
-        "comments": list(ticket.comments.all()),
+        "comments": comments,
         "scores": list(ticket.stakeholder_scores.all()),
         "labels": list(ticket.labels.all()),
-        "history": history_rows(list(selectors.ticket_history_list(ticket=ticket))),
+        "history": history,
+        "activity": activity(comments, history),
+        "rank": selectors.ticket_rank(
+            ticket=ticket, score=detail.breakdown.score, settings=detail.settings
+        ),
         "transitions": transition_choices(ticket.status, roles),
         "reasons": reasons or [],
+        "value_form_open": value_form if value_form is not None and value_form.is_bound else None,
         "is_analyst": is_analyst,
         **defaults,
     }
@@ -426,12 +449,15 @@ def ticket_score_preview(request: HttpRequest, slug: str, key: str) -> HttpRespo
     if valid:
         for name, value in form.service_data().items():
             setattr(preview, name, value)
+    breakdown = selectors.ticket_breakdown(ticket=preview)
     return render(
         request,
         "backlog/_breakdown.html",
         {
             "engagement": engagement,
-            "breakdown": selectors.ticket_breakdown(ticket=preview),
+            "breakdown": breakdown,
+            "rank": selectors.ticket_rank(ticket=preview, score=breakdown.score),
+            "figures": preview,
             "preview": True,
             "preview_invalid": not valid,
         },

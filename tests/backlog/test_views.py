@@ -324,8 +324,12 @@ def test_sprints_list_velocity_and_a_project_manager_opens_one(client, engagemen
 
     page = client.get(reverse("backlog:sprint-list", args=[engagement.slug]))
     content = page.content.decode()
-    assert '<tr><th scope="row">Sprint 1</th><td class="number">3</td></tr>' in content
-    assert 'class="velocity__bar"' in content
+    assert [(row.sprint.name, row.done_effort_days) for row in page.context["rows"]] == [
+        ("Sprint 1", D("3"))
+    ]
+    assert '<td class="num" data-label="Effort done (person-days)">3</td>' in content
+    # The velocity bar, as a share of the best sprint.
+    assert 'data-width="100.0"' in content
 
     response = client.post(
         reverse("backlog:sprint-list", args=[engagement.slug]),

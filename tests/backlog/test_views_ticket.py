@@ -194,8 +194,16 @@ def test_the_ticket_page_shows_description_breakdown_criteria_and_history(
     assert response.context["breakdown"].score == D("8400.000000")
     assert 'data-score="8400.000000"' in content
     # The annual value once in the panel, as money: it is a term of the score.
-    assert content.count("<dt>Annual value</dt>") == 1
-    assert '<dt>Annual value</dt>\n      <dd class="number">€126,000.00</dd>' in content
+    assert content.count('<dt class="props__label">Annual value</dt>') == 1
+    assert (
+        '<dt class="props__label">Annual value</dt><dd class="props__value num">€126,000.00</dd>'
+    ) in content
+    # The formula in words, with the ticket's numbers, and the rank the score gives.
+    assert (
+        "Score = annual value €126,000.00 \u00d7 confidence 0.8 \u00d7 strategic multiplier 1 "
+        "\u00f7 effort 12 person-days = 8,400"
+    ) in content
+    assert 'data-rank="1">#1</div>' in content
     assert "€9,000.00" in content  # cost: 12 days x 750
     assert "Pay in one page" in content and "Written by Ana Lyst" in content
     assert 'Annual cost savings: <span class="timeline__before">—</span>' in content
@@ -226,7 +234,7 @@ def test_the_history_is_shown_in_the_viewers_time_zone(client, engagement, direc
 
     content = client.get(url("backlog:ticket-detail", ticket)).content.decode()
 
-    assert '<time datetime="2026-01-15T10:00:00-05:00">' in content
+    assert '<time datetime="2026-01-15T10:00:00-05:00"' in content
     assert 'Status: <span class="timeline__before">New</span>' in content
     assert '<span class="timeline__after">Triage</span>' in content
 

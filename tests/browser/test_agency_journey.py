@@ -27,11 +27,11 @@ CRITERION = "A VAT number typed with spaces is accepted and saved without them"
 
 
 def _status(page: Page):
-    return page.locator(".page-heading .status")
+    return page.locator(".ticket-heading .ticket-status")
 
 
 def _message(page: Page):
-    return page.locator("main ul.messages")
+    return page.locator("#toasts")
 
 
 def _move(page: Page, key: str, status: str) -> None:
@@ -74,12 +74,12 @@ def test_agency_journey_bug_from_template_to_done(page: Page, demo) -> None:
     form.get_by_label("Origin").select_option(value="client_request")
     submit(page, form.get_by_role("button", name="File the ticket"))
 
-    key = page.locator(".page-heading .ticket-key").inner_text()
+    key = page.locator(".ticket-heading .ticket-key").inner_text()
     assert re.fullmatch(r"NORD-\d+", key), key
     expect(page.locator("h1")).to_contain_text(TITLE)
     expect(_message(page)).to_contain_text(f"{key} filed")
     expect(_status(page)).to_have_text("New")
-    bug_report = page.locator("#heading-description + *").locator("xpath=..")
+    bug_report = page.locator("#description")
     expect(bug_report).to_contain_text("BE 0123 456 789")
     expect(bug_report).to_contain_text("Production, Firefox 140")
     check_a11y(page)
@@ -92,7 +92,7 @@ def test_agency_journey_bug_from_template_to_done(page: Page, demo) -> None:
     visit(page, ticket_url)
     criteria = page.locator("#criteria")
     expect(criteria).to_contain_text("No acceptance criterion yet.")
-    criteria.get_by_text("Add a criterion").click()
+    criteria.get_by_role("button", name="Add acceptance criteria").click()
     criteria.get_by_label("Criterion").fill(CRITERION)
     criteria.get_by_label("Given").fill("a buyer at checkout")
     criteria.get_by_label("When").fill("they type BE 0123 456 789")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 import time_machine
@@ -20,7 +21,7 @@ from tests.roadmap.factories import ObjectiveFactory, RoadmapItemFactory
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-# The board's default window around 2027-Q1: 2026-Q4 .. 2027-Q4.
+# The board's default window from the current quarter, 2027-Q1: 2027-Q1 .. 2028-Q2.
 TODAY = datetime.datetime(2027, 2, 10, 9, 0, tzinfo=datetime.UTC)
 
 
@@ -173,22 +174,22 @@ def test_the_board_shows_quarters_lanes_sums_and_an_over_capacity_warning(
     assert response.status_code == 200
     board = response.context["board"]
     assert [column.key for column in board.quarters] == [
-        "2026-Q4",
         "2027-Q1",
         "2027-Q2",
         "2027-Q3",
         "2027-Q4",
         "2028-Q1",
+        "2028-Q2",
     ]
     assert [column.key for column in board.lanes] == ["now", "next", "later"]
-    q1 = board.quarters[1]
+    q1 = board.quarters[0]
     assert (q1.annual_value, q1.effort_days, q1.capacity_days, q1.over_capacity) == (
         D("22200"),
         D("8.5"),
         D("8"),
         True,
     )
-    assert board.quarters[2].over_capacity is False
+    assert board.quarters[1].over_capacity is False
     content = response.content.decode()
     assert "Over capacity: 8.5 person-days planned for 8 available." in content
     assert content.count("Over capacity") == 1
@@ -196,7 +197,8 @@ def test_the_board_shows_quarters_lanes_sums_and_an_over_capacity_warning(
     assert "Punch-out catalogue" in content and "Grow B2B online" in content
     assert "Loyalty scheme" in content
     assert move_url(planned["punch_out"]) in content
-    assert 'hx-target="#roadmap-board"' in content
+    # The board's script moves cards (drag, Alt+arrows, the Move to menu) through that URL.
+    assert 'id="roadmap-board" class="board-wrap" data-board data-move-field="to"' in content
 
 
 @time_machine.travel(TODAY, tick=False)
@@ -251,6 +253,10 @@ def test_an_invalid_move_changes_nothing_and_says_why(client, consultant, engage
     assert "Choose a quarter (for example 2027-Q1) or now, next or later." in (
         response.content.decode()
     )
+    # The reason for the board's toast, which puts the card back.
+    assert unquote(response["X-Tandem-Message"]) == (
+        "Choose a quarter (for example 2027-Q1) or now, next or later."
+    )
     item.refresh_from_db()
     assert (item.quarter, item.lane) == ("2027-Q1", "")
 
@@ -280,7 +286,7 @@ def test_the_board_window_shifts_with_start(client, director, engagement):
     assert [c.key for c in response.context["board"].quarters][:2] == ["2028-Q3", "2028-Q4"]
     assert response.context["earlier"] == "2027-Q1"
     fallback = client.get(board_url(engagement), {"start": "soon"})
-    assert fallback.context["board"].quarters[0].key == "2026-Q4"
+    assert fallback.context["board"].quarters[0].key == "2027-Q1"
 
 
 @pytest.mark.parametrize("size", [2, 20])
