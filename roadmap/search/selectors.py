@@ -67,6 +67,7 @@ def _tickets(*, visible: QuerySet[Engagement], query: str, limit: int) -> list[T
     words = search_words(query)
     if not words:
         return []
+    matched: QuerySet[Ticket]
     if connection.vendor == "postgresql":
         raw = " & ".join(f"{word}:*" for word in words)
         matched = tickets.annotate(document=ticket_document()).filter(
