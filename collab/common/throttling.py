@@ -60,5 +60,9 @@ class PrincipalRateThrottle(SimpleRateThrottle):
             return super().allow_request(request, view)
         except (RedisError, OSError) as error:
             _skip_until = time.monotonic() + SKIP_SECONDS
-            logger.warning("Throttling skipped for %ss, cache unreachable: %s", SKIP_SECONDS, error)
+            logger.warning(
+                "Throttling skipped, cache unreachable: %s (not asked again for %ss)",
+                error,
+                SKIP_SECONDS,
+            )
             return True
