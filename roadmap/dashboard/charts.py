@@ -50,15 +50,22 @@ class ChartRow:
 
 @dataclass(frozen=True)
 class Chart:
-    """A bar chart (stacked when it has several series) by category."""
+    """A bar chart by category: several series are stacked, or side by side when
+    ``grouped`` (figures that do not add up, such as estimated against realised)."""
 
     categories: list[str]
     series: list[Series]
     currency: str = ""
+    grouped: bool = False
 
     @property
     def stacked(self) -> bool:
-        return len(self.series) > 1
+        return len(self.series) > 1 and not self.grouped
+
+    @property
+    def totalled(self) -> bool:
+        """Whether the table shows a total per category."""
+        return self.stacked
 
     @property
     def empty(self) -> bool:
@@ -89,6 +96,7 @@ class Chart:
             "labels": list(self.categories),
             "currency": self.currency,
             "stacked": self.stacked,
+            "legend": len(self.series) > 1,
             "series": [
                 {
                     "key": layer.key,

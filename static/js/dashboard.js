@@ -30,6 +30,8 @@
     client: rgb("red", "214,57,57"),
     agency_qa: rgb("blue", "6,111,209"),
     monitoring: rgb("purple", "174,62,201"),
+    estimated: rgb("secondary", "115,115,115", 0.55),
+    realised: rgb("primary", "6,111,209"),
   };
   var GRID = rgb("secondary", "102,115,130", 0.15);
   var TEXT = rgb("secondary", "102,115,130");
@@ -134,7 +136,7 @@
         animation: false,
         interaction: { mode: "index", intersect: false },
         plugins: {
-          legend: { display: data.stacked, position: "bottom", labels: { boxWidth: 12 } },
+          legend: { display: data.legend, position: "bottom", labels: { boxWidth: 12 } },
           tooltip: {
             callbacks: {
               label: function (item) {

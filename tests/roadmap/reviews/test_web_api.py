@@ -190,7 +190,7 @@ def test_the_diff_of_the_last_two_snapshots(api_client, client, engagement, team
     assert page.status_code == printable.status_code == 200
     content = page.content.decode()
     # Money in the engagement's currency; a section without change says so.
-    assert '<p class="diff-total">€10,000.00</p>' in content
+    assert '<p class="h1 mb-3 diff-total">€10,000.00</p>' in content
     assert "No roadmap item was added, removed, moved or changed status." in content
     assert "The objectives are the same." in content
     assert "No ticket was added or removed" not in content
