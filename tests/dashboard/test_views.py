@@ -314,3 +314,26 @@ def test_agency_view_query_count_does_not_grow_with_people(
         response = client.get(reverse("dashboard:agency-view"))
 
     assert response.content.decode().count('<th scope="row" class="table-stack__title">') >= people
+
+
+def test_french_pages_write_money_the_french_way_in_tiles_charts_and_tables(
+    client, engagement, director
+):
+    populate(engagement)
+    director.language = "fr"
+    director.save()
+    client.force_login(director)
+    client.cookies["django_language"] = "fr"
+
+    home = client.get(reverse("dashboard:director-home"), HTTP_ACCEPT_LANGUAGE="fr").content
+    overview = client.get(
+        reverse("dashboard:engagement-overview", args=["nordfer"]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+
+    home = home.decode()
+    assert '<html lang="fr">' in home
+    assert "Tendance par trimestre : " in home
+    assert "0,00\xa0€ par an, 0 élément de feuille de route" in home
+    # Two open tickets of 1 000 € a year each: the exact sum in the hint, rounded in the tile.
+    assert "2\u202f000,00\xa0€ par an sur 2 tickets ouverts" in overview
+    assert '<a class="text-reset" href="/engagements/nordfer/backlog/">2\xa0k\xa0€</a>' in overview
