@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,6 +31,7 @@ from collab.forms import (
 )
 from collab.models import TIME_ZONE_CHOICES, Engagement, Weekday
 from roles import policy
+from roles.coverage import agency_work
 from roles.engagements import engagement_open
 from roles.models import Role
 from roles.policy import Action
@@ -38,10 +39,18 @@ from roles.selectors import role_assignment_list
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Signed-in people land on the dashboard, everyone else on the login page."""
-    if request.user.is_authenticated:
+    """Where people land (after logging in too): the client's people on the dashboard, an
+    agency admin on the agency view (staffing is their work), other agency staff on the
+    backlog of their main engagement filtered to their tickets; strangers on the login page."""
+    if not request.user.is_authenticated:
+        return redirect(settings.LOGIN_URL)
+    work = agency_work(request.user)
+    if work is None:
         return redirect("dashboard:director-home")
-    return redirect(settings.LOGIN_URL)
+    if work.admin:
+        return redirect("dashboard:agency-view")
+    backlog = reverse("backlog:ticket-list", args=[work.engagement.slug])
+    return redirect(f"{backlog}?{urlencode({'assignee': request.user.pk})}")
 
 
 @login_required

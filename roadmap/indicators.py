@@ -8,9 +8,10 @@ number of engagements. Definitions: docs/indicators.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Subquery, Sum
 from django.utils import timezone
@@ -50,36 +51,66 @@ class Planned:
     items: int = 0
 
 
-def planned_for_quarter(
-    *, engagements: Iterable[Engagement] | Iterable[int], quarter: Quarter
-) -> dict[int, Planned]:
-    """Per engagement id: the roadmap items placed in ``quarter`` and not dropped, and Σ of the
-    annual values of their tickets, each ticket counted once even when two items share it and
-    rejected tickets not at all (two queries)."""
+def planned_by_quarter(
+    *, engagements: Iterable[Engagement] | Iterable[int], quarters: Sequence[Quarter]
+) -> dict[int, dict[str, Planned]]:
+    """Per engagement id and quarter (its text, ``2027-Q1``): the roadmap items placed in the
+    quarter and not dropped, and Σ of the annual values of their tickets, each ticket counted
+    once per quarter even when two items share it and rejected tickets not at all (two
+    queries whatever the number of engagements and quarters)."""
     ids = _ids(engagements)
-    text = str(quarter)
+    texts = [str(quarter) for quarter in quarters]
     through = RoadmapItem.tickets.through
-    planned_item = through.objects.filter(
-        ticket_id=OuterRef("pk"), roadmapitem__quarter=text
-    ).exclude(roadmapitem__status=RoadmapItemStatus.DROPPED)
+
+    def planned_in(text: str) -> Exists:
+        return Exists(
+            through.objects.filter(ticket_id=OuterRef("pk"), roadmapitem__quarter=text).exclude(
+                roadmapitem__status=RoadmapItemStatus.DROPPED
+            )
+        )
+
+    sums = {
+        f"q{index}": Sum(annual_value_expression(), output_field=_MONEY, filter=planned_in(text))
+        for index, text in enumerate(texts)
+    }
     values = (
         Ticket.objects.filter(engagement_id__in=ids)
         .exclude(status=Status.REJECTED)
-        .filter(Exists(planned_item))
         .values("engagement_id")
-        .annotate(total=Sum(annual_value_expression(), output_field=_MONEY))
+        .annotate(**sums)
         .order_by()
     )
     items = (
-        RoadmapItem.objects.filter(engagement_id__in=ids, quarter=text)
+        RoadmapItem.objects.filter(engagement_id__in=ids, quarter__in=texts)
         .exclude(status=RoadmapItemStatus.DROPPED)
-        .values("engagement_id")
+        .values("engagement_id", "quarter")
         .annotate(count=Count("pk"))
         .order_by()
     )
-    totals = {row["engagement_id"]: row["total"] or ZERO for row in values}
-    counts = {row["engagement_id"]: row["count"] for row in items}
-    return {pk: Planned(annual_value=totals.get(pk, ZERO), items=counts.get(pk, 0)) for pk in ids}
+    totals = {
+        (row["engagement_id"], text): row[f"q{index}"] or ZERO
+        for row in values
+        for index, text in enumerate(texts)
+    }
+    counts = {(row["engagement_id"], row["quarter"]): row["count"] for row in items}
+    return {
+        pk: {
+            text: Planned(
+                annual_value=totals.get((pk, text), ZERO), items=counts.get((pk, text), 0)
+            )
+            for text in texts
+        }
+        for pk in ids
+    }
+
+
+def planned_for_quarter(
+    *, engagements: Iterable[Engagement] | Iterable[int], quarter: Quarter
+) -> dict[int, Planned]:
+    """Per engagement id: what :func:`planned_by_quarter` counts for one quarter (two
+    queries)."""
+    planned = planned_by_quarter(engagements=engagements, quarters=[quarter])
+    return {pk: by_quarter[str(quarter)] for pk, by_quarter in planned.items()}
 
 
 class ReviewState:
@@ -105,15 +136,9 @@ class OverdueReviews:
     oldest_pk: int
 
 
-def overdue_reviews(
-    *, engagements: Iterable[Engagement] | Iterable[int], now: dt.datetime | None = None
-) -> dict[int, OverdueReviews]:
-    """Per engagement id with any: the reviews overdue by the reviews' own rule
-    (:func:`roadmap.reviews.selectors.overdue_filter`: meeting over, not signed off, not
-    cancelled), counted, with the oldest by period (one query; engagements without any are
-    absent)."""
-    now = now or timezone.now()
-    ids = _ids(engagements)
+def overdue_review_annotations(now: dt.datetime) -> dict[str, Subquery]:
+    """The subqueries of :func:`overdue_reviews`, to annotate a queryset of engagements with
+    (read back with :func:`overdue_of_row`)."""
     overdue = Review.objects.filter(overdue_filter(now))
     oldest = overdue.filter(engagement=OuterRef("pk")).order_by("period_end", "pk").values("pk")
     count = (
@@ -123,19 +148,40 @@ def overdue_reviews(
         .annotate(total=Count("pk"))
         .values("total")
     )
-    rows = (
-        Engagement.objects.filter(pk__in=ids)
-        .annotate(
-            oldest_pk=Subquery(oldest[:1], output_field=IntegerField()),
-            overdue_count=Subquery(count, output_field=IntegerField()),
-        )
-        .filter(oldest_pk__isnull=False)
-        .values("pk", "oldest_pk", "overdue_count")
-    )
     return {
-        row["pk"]: OverdueReviews(count=row["overdue_count"], oldest_pk=row["oldest_pk"])
-        for row in rows
+        "overdue_oldest_pk": Subquery(oldest[:1], output_field=IntegerField()),
+        "overdue_count": Subquery(count, output_field=IntegerField()),
     }
+
+
+def overdue_of_row(row: Mapping[str, Any]) -> OverdueReviews | None:
+    """The overdue reviews of one engagement annotated with :func:`overdue_review_annotations`
+    (None when it has none)."""
+    if row["overdue_oldest_pk"] is None:
+        return None
+    return OverdueReviews(count=row["overdue_count"], oldest_pk=row["overdue_oldest_pk"])
+
+
+def overdue_reviews(
+    *, engagements: Iterable[Engagement] | Iterable[int], now: dt.datetime | None = None
+) -> dict[int, OverdueReviews]:
+    """Per engagement id with any: the reviews overdue by the reviews' own rule
+    (:func:`roadmap.reviews.selectors.overdue_filter`: meeting over, not signed off, not
+    cancelled), counted, with the oldest by period (one query; engagements without any are
+    absent)."""
+    annotations = overdue_review_annotations(now or timezone.now())
+    rows = (
+        Engagement.objects.filter(pk__in=_ids(engagements))
+        .annotate(**annotations)
+        .filter(overdue_oldest_pk__isnull=False)
+        .values("pk", *annotations)
+    )
+    result = {}
+    for row in rows:
+        late = overdue_of_row(row)
+        if late is not None:
+            result[row["pk"]] = late
+    return result
 
 
 @dataclass(frozen=True)

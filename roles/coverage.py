@@ -275,6 +275,35 @@ def is_agency_staff(person: User, *, on: datetime.date | None = None) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class AgencyWork:
+    """Where an agency person's work is: the engagement of their largest allocation, and
+    whether they are an agency admin somewhere (staffing is then their work)."""
+
+    engagement: Engagement
+    admin: bool
+
+
+def agency_work(person: User, *, on: datetime.date | None = None) -> AgencyWork | None:
+    """The engagement where the person holds the agency role in force with the largest
+    allocation (then by engagement name), and whether they hold the agency admin role on any;
+    None when they hold no agency role (one query)."""
+    if not isinstance(person, User):
+        return None
+    assignments = list(
+        RoleAssignment.objects.active(on)
+        .filter(person_id=person.pk, role__in=AGENCY_ROLES, person__is_active=True)
+        .select_related("engagement")
+        .order_by("-allocation_percent", "engagement__name", "pk")
+    )
+    if not assignments:
+        return None
+    return AgencyWork(
+        engagement=assignments[0].engagement,
+        admin=any(assignment.role == Role.AGENCY_ADMIN for assignment in assignments),
+    )
+
+
 def agency_engagements(
     *,
     person: User,

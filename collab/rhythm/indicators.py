@@ -8,8 +8,9 @@ number of engagements. Definitions: docs/indicators.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -53,14 +54,13 @@ def _ref(pk: int | None, starts_at: dt.datetime | None) -> MeetingRef | None:
     return MeetingRef(pk=pk, starts_at=starts_at)
 
 
-def rhythm_by_engagement(
-    *, engagements: Iterable[Engagement] | Iterable[int], now: dt.datetime | None = None
-) -> dict[int, Rhythm]:
-    """Per engagement id: the latest weekly sync and roadmap review marked held, the soonest
-    scheduled one that has not ended, and the earliest roadmap review still scheduled although
-    it has ended (neither held nor cancelled: missed) (one query)."""
-    now = now or timezone.now()
-    ids = _ids(engagements)
+RHYTHM_FIELDS = ("last_sync", "next_sync", "last_review", "next_review", "missed_review")
+
+
+def rhythm_annotations(now: dt.datetime) -> dict[str, Subquery]:
+    """The subqueries of :func:`rhythm_by_engagement`, to annotate a queryset of engagements
+    with (read back with :func:`rhythm_of_row`): a page that lists engagements gets their
+    rhythm in its own query."""
 
     def held(kind: str) -> QuerySet[Meeting]:
         return Meeting.objects.filter(
@@ -81,25 +81,47 @@ def rhythm_by_engagement(
         status=Meeting.Status.SCHEDULED,
         ends_at__lte=now,
     ).order_by("starts_at", "pk")
-    queries = [
-        ("last_sync", held(Meeting.Kind.WEEKLY_SYNC)),
-        ("next_sync", scheduled(Meeting.Kind.WEEKLY_SYNC)),
-        ("last_review", held(Meeting.Kind.ROADMAP_REVIEW)),
-        ("next_review", scheduled(Meeting.Kind.ROADMAP_REVIEW)),
-        ("missed_review", missed),
-    ]
+    queries = dict(
+        zip(
+            RHYTHM_FIELDS,
+            (
+                held(Meeting.Kind.WEEKLY_SYNC),
+                scheduled(Meeting.Kind.WEEKLY_SYNC),
+                held(Meeting.Kind.ROADMAP_REVIEW),
+                scheduled(Meeting.Kind.ROADMAP_REVIEW),
+                missed,
+            ),
+            strict=True,
+        )
+    )
     annotations: dict[str, Subquery] = {}
-    for name, query in queries:
+    for name, query in queries.items():
         annotations[f"{name}_pk"] = Subquery(query.values("pk")[:1], output_field=IntegerField())
         annotations[f"{name}_at"] = Subquery(
             query.values("starts_at")[:1], output_field=DateTimeField()
         )
+    return annotations
+
+
+def rhythm_of_row(row: Mapping[str, Any]) -> Rhythm:
+    """The rhythm of one engagement annotated with :func:`rhythm_annotations` (a ``values()``
+    row, or an engagement's ``__dict__``)."""
+    return Rhythm(**{name: _ref(row[f"{name}_pk"], row[f"{name}_at"]) for name in RHYTHM_FIELDS})
+
+
+def rhythm_by_engagement(
+    *, engagements: Iterable[Engagement] | Iterable[int], now: dt.datetime | None = None
+) -> dict[int, Rhythm]:
+    """Per engagement id: the latest weekly sync and roadmap review marked held, the soonest
+    scheduled one that has not ended, and the earliest roadmap review still scheduled although
+    it has ended (neither held nor cancelled: missed) (one query)."""
+    now = now or timezone.now()
+    ids = _ids(engagements)
+    annotations = rhythm_annotations(now)
     rows = Engagement.objects.filter(pk__in=ids).annotate(**annotations).values("pk", *annotations)
     result = {pk: Rhythm() for pk in ids}
     for row in rows:
-        result[row["pk"]] = Rhythm(
-            **{name: _ref(row[f"{name}_pk"], row[f"{name}_at"]) for name, _query in queries}
-        )
+        result[row["pk"]] = rhythm_of_row(row)
     return result
 
 

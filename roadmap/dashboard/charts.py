@@ -1,26 +1,32 @@
-"""Server-rendered bar charts: coordinates computed here, drawn by the templates as SVG (no
-script, no inline style: colours come from CSS classes named after each series)."""
+"""The dashboard's charts as data: Chart.js (vendored, static/js/dashboard.js) draws them in the
+browser from the JSON built here, and the page writes the same figures in a table beside each
+chart. Every figure also comes formatted the way the active language writes it (``1 234,50 €``
+on French pages), so that tooltips and tables read the same."""
 
 from __future__ import annotations
 
-import math
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-WIDTH = 640
-HEIGHT = 260
-LEFT = 72
-RIGHT = 12
-TOP = 16
-BOTTOM = 40
-TICKS = 4
+from babel.numbers import format_decimal
+
+from collab.common.money import active_locale, money_text
+
+
+def figure_text(value: Decimal | int, currency: str = "") -> str:
+    """A figure in the active language: money when a currency is given, a count otherwise."""
+    if currency:
+        return money_text(Decimal(value), currency)
+    return format_decimal(Decimal(value), format="#,##0.##", locale=active_locale())
 
 
 @dataclass(frozen=True)
 class Series:
-    """One stacked layer: a key for its CSS class, a label for its legend, a value per
-    category."""
+    """One layer of a chart: a key (its colour in dashboard.js), a label for its legend, a
+    value per category."""
 
     key: str
     label: str
@@ -28,126 +34,94 @@ class Series:
 
 
 @dataclass(frozen=True)
-class Segment:
-    x: float
-    y: float
-    width: float
-    height: float
+class ChartCell:
     series: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """One category of a chart as its table shows it: a cell per series, and the total."""
+
     label: str
-    category: str
-    value: Decimal | int
+    cells: list[ChartCell]
+    total_text: str
 
 
 @dataclass(frozen=True)
-class Tick:
-    y: float
-    value: Decimal
+class Chart:
+    """A bar chart by category: several series are stacked, or side by side when
+    ``grouped`` (figures that do not add up, such as estimated against realised)."""
 
-
-@dataclass(frozen=True)
-class Category:
-    label: str
-    x: float
-    values: list[Decimal | int]
-    total: Decimal | int
-
-
-@dataclass(frozen=True)
-class BarChart:
-    width: int
-    height: int
-    left: int
-    right: int
-    top: int
-    bottom: int
+    categories: list[str]
     series: list[Series]
-    categories: list[Category]
-    segments: list[Segment]
-    ticks: list[Tick]
+    currency: str = ""
+    grouped: bool = False
 
     @property
-    def plot_width(self) -> int:
-        return self.right - self.left
+    def stacked(self) -> bool:
+        return len(self.series) > 1 and not self.grouped
 
     @property
-    def plot_height(self) -> int:
-        return self.bottom - self.top
+    def totalled(self) -> bool:
+        """Whether the table shows a total per category."""
+        return self.stacked
 
     @property
     def empty(self) -> bool:
-        return all(category.total == 0 for category in self.categories)
+        return all(not value for layer in self.series for value in layer.values)
 
+    def _total(self, index: int) -> Decimal:
+        return sum((Decimal(layer.values[index]) for layer in self.series), Decimal(0))
 
-def nice_step(value: Decimal, *, whole: bool = False) -> Decimal:
-    """The smallest of 1, 2 or 5 times a power of ten that is at least ``value`` (at least 1
-    with ``whole``, for counts), so that the axis ticks are round numbers."""
-    if value <= 0:
-        return Decimal(1)
-    exponent = math.floor(math.log10(float(value)))
-    power = Decimal(10) ** exponent
-    for factor in (Decimal(1), Decimal(2), Decimal(5), Decimal(10)):
-        step = factor * power
-        if step >= value:
-            return max(step, Decimal(1)) if whole else step
-    return Decimal(10) * power
-
-
-def stacked_bars(*, categories: Sequence[str], series: Sequence[Series]) -> BarChart:
-    """A stacked bar per category, its layers in the order of ``series`` from the bottom up;
-    a single series draws plain bars."""
-    count = len(categories)
-    totals = [sum((Decimal(s.values[i]) for s in series), Decimal(0)) for i in range(count)]
-    whole = all(isinstance(value, int) for layer in series for value in layer.values)
-    step = nice_step(max(totals, default=Decimal(0)) / TICKS, whole=whole)
-    top_value = step * TICKS
-    right, bottom = WIDTH - RIGHT, HEIGHT - BOTTOM
-    plot_height = bottom - TOP
-    slot = (right - LEFT) / max(count, 1)
-    bar_width = slot * 0.6
-
-    def y_of(value: Decimal) -> float:
-        return round(bottom - float(value / top_value) * plot_height, 2)
-
-    segments: list[Segment] = []
-    columns: list[Category] = []
-    for index, label in enumerate(categories):
-        x = round(LEFT + index * slot + (slot - bar_width) / 2, 2)
-        base = Decimal(0)
-        for layer in series:
-            value = layer.values[index]
-            if value:
-                segments.append(
-                    Segment(
-                        x=x,
-                        y=y_of(base + Decimal(value)),
-                        width=round(bar_width, 2),
-                        height=round(y_of(base) - y_of(base + Decimal(value)), 2),
-                        series=layer.key,
-                        label=layer.label,
-                        category=label,
-                        value=value,
-                    )
-                )
-            base += Decimal(value)
-        columns.append(
-            Category(
+    @property
+    def rows(self) -> list[ChartRow]:
+        return [
+            ChartRow(
                 label=label,
-                x=round(x + bar_width / 2, 2),
-                values=[layer.values[index] for layer in series],
-                total=sum((layer.values[index] for layer in series), 0),
+                cells=[
+                    ChartCell(layer.label, figure_text(layer.values[index], self.currency))
+                    for layer in self.series
+                ],
+                total_text=figure_text(self._total(index), self.currency),
             )
-        )
-    ticks = [Tick(y=y_of(step * index), value=step * index) for index in range(TICKS + 1)]
-    return BarChart(
-        width=WIDTH,
-        height=HEIGHT,
-        left=LEFT,
-        right=right,
-        top=TOP,
-        bottom=bottom,
-        series=list(series),
-        categories=columns,
-        segments=segments,
-        ticks=ticks,
+            for index, label in enumerate(self.categories)
+        ]
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """What dashboard.js draws: labels, and per series its values (numbers) and their
+        texts (for tooltips), with the currency for the axis."""
+        return {
+            "labels": list(self.categories),
+            "currency": self.currency,
+            "stacked": self.stacked,
+            "legend": len(self.series) > 1,
+            "series": [
+                {
+                    "key": layer.key,
+                    "label": layer.label,
+                    "values": [float(value) for value in layer.values],
+                    "texts": [figure_text(value, self.currency) for value in layer.values],
+                }
+                for layer in self.series
+            ],
+        }
+
+
+def sparkline_json(points: Sequence[Any], currency: str = "") -> str:
+    """A trend's points (``label`` and ``value`` each) as the JSON a sparkline canvas carries in
+    its ``data-sparkline`` attribute."""
+    return json.dumps(
+        {
+            "labels": [point.label for point in points],
+            "values": [float(point.value) for point in points],
+            "texts": [figure_text(point.value, currency) for point in points],
+        },
+        ensure_ascii=False,
     )
+
+
+def trend_text(points: Sequence[Any], currency: str = "") -> str:
+    """A trend in words for screen readers: ``2026-Q1: €1,000.00, 2026-Q2: €0.00``."""
+    return ", ".join(f"{point.label}: {figure_text(point.value, currency)}" for point in points)

@@ -5,14 +5,16 @@ GROUP BY engagement). Definitions: docs/indicators.md."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from backlog.indicators import (
     BacklogValue,
+    DefectCounts,
     Defects,
     Delivered,
     Duties,
@@ -30,18 +32,24 @@ from collab.rhythm.indicators import (
     ActionItemCounts,
     Rhythm,
     action_item_counts,
+    rhythm_annotations,
     rhythm_by_engagement,
+    rhythm_of_row,
 )
 from roadmap.indicators import (
     Planned,
     ReviewStatus,
+    overdue_of_row,
+    overdue_review_annotations,
     overdue_reviews,
+    planned_by_quarter,
     planned_for_quarter,
     review_status,
 )
 from roadmap.quarters import Quarter, quarter_range
 from roles.coverage import (
     HEALTH_RANK,
+    Health,
     MatrixRow,
     RoleCoverage,
     agency_engagements,
@@ -49,6 +57,7 @@ from roles.coverage import (
     project_managers,
     role_coverage,
 )
+from roles.models import AGENCY_ROLES, RoleAssignment
 
 # Proactivity on a card: the current quarter and the three before it.
 CARD_QUARTERS = 4
@@ -177,12 +186,160 @@ def engagement_health_list(
     ]
 
 
-def director_home(*, visible: QuerySet[Engagement]) -> list[EngagementHealth]:
+# The director home's trends (sparklines): the current quarter and the three before it.
+TREND_QUARTERS = 4
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One quarter of a sparkline."""
+
+    quarter: Quarter
+    value: Decimal | int
+
+    @property
+    def label(self) -> str:
+        return str(self.quarter)
+
+
+@dataclass(frozen=True)
+class DirectorCard:
+    """One engagement of the director home: its health (role coverage), the figures that
+    matter with their trend over the last quarters, and the next meetings."""
+
+    engagement: Engagement
+    current_quarter: Quarter
+    coverage: RoleCoverage
+    rhythm: Rhythm
+    review: ReviewStatus
+    proactivity_by_quarter: dict[str, Proactivity]
+    defects: Defects
+    planned_by_quarter: dict[str, Planned]
+    delivered_by_quarter: dict[str, Delivered]
+
+    @property
+    def level(self) -> str:
+        return self.coverage.level
+
+    @property
+    def quarters(self) -> list[Quarter]:
+        return quarter_range(self.current_quarter - (TREND_QUARTERS - 1), self.current_quarter)
+
+    @property
+    def delivered(self) -> Delivered:
+        return self.delivered_by_quarter.get(str(self.current_quarter), Delivered())
+
+    @property
+    def planned(self) -> Planned:
+        return self.planned_by_quarter.get(str(self.current_quarter), Planned())
+
+    @property
+    def proactivity(self) -> Proactivity:
+        return self.proactivity_by_quarter.get(str(self.current_quarter), Proactivity())
+
+    @property
+    def proactivity_recent(self) -> Proactivity:
+        """The last four quarters together (the current one included)."""
+        return sum(
+            (self.proactivity_by_quarter.get(str(q), Proactivity()) for q in self.quarters),
+            Proactivity(),
+        )
+
+    def _trend(self, value_of: Callable[[str], Decimal | int]) -> list[TrendPoint]:
+        return [TrendPoint(quarter=q, value=value_of(str(q))) for q in self.quarters]
+
+    @property
+    def delivered_trend(self) -> list[TrendPoint]:
+        return self._trend(lambda key: self.delivered_by_quarter.get(key, Delivered()).annual_value)
+
+    @property
+    def planned_trend(self) -> list[TrendPoint]:
+        return self._trend(lambda key: self.planned_by_quarter.get(key, Planned()).annual_value)
+
+    @property
+    def proactivity_trend(self) -> list[TrendPoint]:
+        return self._trend(
+            lambda key: self.proactivity_by_quarter.get(key, Proactivity()).initiatives
+        )
+
+    @property
+    def defects_trend(self) -> list[TrendPoint]:
+        """Bugs found by the client, per quarter of filing."""
+        return self._trend(lambda key: self.defects.by_quarter.get(key, DefectCounts()).client)
+
+
+@dataclass(frozen=True)
+class DirectorHome:
+    cards: list[DirectorCard]
+    agency_staff: bool
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many cards are at each health level."""
+        return {
+            level: sum(1 for card in self.cards if card.level == level)
+            for level in (Health.CRITICAL, Health.WARNING, Health.HEALTHY)
+        }
+
+
+def director_home(
+    *, person: User, visible: QuerySet[Engagement], now: dt.datetime | None = None
+) -> DirectorHome:
     """The cards of the director home: every visible engagement, critical ones first, then
-    warnings, then by name."""
-    engagements = list(visible.select_related("client", "agency").order_by("name", "pk"))
-    cards = engagement_health_list(engagements=engagements)
-    return sorted(cards, key=lambda card: -HEALTH_RANK[card.level])
+    warnings, then by name; and whether the person holds an agency role on one of them (the
+    agency view is theirs). The rhythm, the overdue reviews and the person's agency role ride
+    on the query of the engagements, so that the page makes a fixed, small number of queries
+    whatever the number of engagements."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    current = current_quarter(now)
+    quarters = quarter_range(current - (TREND_QUARTERS - 1), current)
+    agency_role = RoleAssignment.objects.active(today).filter(
+        engagement=OuterRef("pk"), person_id=person.pk, role__in=AGENCY_ROLES
+    )
+    engagements = list(
+        visible.select_related("client", "agency")
+        .annotate(
+            **rhythm_annotations(now),
+            **overdue_review_annotations(now),
+            holds_agency_role=Exists(agency_role),
+        )
+        .order_by("name", "pk")
+    )
+    if not engagements:
+        return DirectorHome(cards=[], agency_staff=False)
+    ids = [engagement.pk for engagement in engagements]
+    rhythm = {engagement.pk: rhythm_of_row(engagement.__dict__) for engagement in engagements}
+    overdue = {}
+    for engagement in engagements:
+        late = overdue_of_row(engagement.__dict__)
+        if late is not None:
+            overdue[engagement.pk] = late
+    reviews = review_status(engagements=engagements, rhythm=rhythm, overdue=overdue, now=now)
+    coverage = role_coverage(engagements=ids, on=today)
+    since = _quarter_start(quarters[0])
+    proactivity = proactivity_by_quarter(engagements=ids, since=since)
+    defects = defects_by_finder(engagements=ids)
+    planned = planned_by_quarter(engagements=ids, quarters=quarters)
+    delivered = value_delivered_by_quarter(engagements=ids, since=since)
+    cards = [
+        DirectorCard(
+            engagement=engagement,
+            current_quarter=current,
+            coverage=coverage[engagement.pk],
+            rhythm=rhythm[engagement.pk],
+            review=reviews[engagement.pk],
+            proactivity_by_quarter=proactivity[engagement.pk],
+            defects=defects[engagement.pk],
+            planned_by_quarter=planned[engagement.pk],
+            delivered_by_quarter=delivered[engagement.pk],
+        )
+        for engagement in engagements
+    ]
+    return DirectorHome(
+        cards=sorted(cards, key=lambda card: -HEALTH_RANK[card.level]),
+        agency_staff=any(engagement.holds_agency_role for engagement in engagements),
+    )
 
 
 @dataclass(frozen=True)

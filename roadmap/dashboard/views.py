@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from backlog.models import FoundBy
 from roadmap.dashboard import selectors
-from roadmap.dashboard.charts import BarChart, Series, stacked_bars
+from roadmap.dashboard.charts import Chart, Series
 from roles import policy
 from roles.coverage import is_agency_staff
 from roles.policy import Action
@@ -28,12 +28,10 @@ def _actions(request: HttpRequest, engagement) -> frozenset[str]:
 @require_GET
 def director_home(request: HttpRequest) -> HttpResponse:
     """One card per engagement the person may see, with every health indicator."""
-    cards = selectors.director_home(visible=policy.engagements_visible_to(request.user))
-    return render(
-        request,
-        "dashboard/director_home.html",
-        {"cards": cards, "agency_staff": is_agency_staff(request.user)},
+    home = selectors.director_home(
+        person=request.user, visible=policy.engagements_visible_to(request.user)
     )
+    return render(request, "dashboard/director_home.html", {"home": home})
 
 
 def _pm_id(value: str | None) -> int | None:
@@ -57,11 +55,12 @@ def agency_view(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/agency_view.html", {"view": view})
 
 
-def _charts(overview: selectors.EngagementOverview) -> dict[str, BarChart]:
+def _charts(overview: selectors.EngagementOverview, currency: str) -> dict[str, Chart]:
     labels = [point.label for point in overview.series]
     return {
-        "delivered": stacked_bars(
+        "delivered": Chart(
             categories=labels,
+            currency=currency,
             series=[
                 Series(
                     "delivered",
@@ -70,7 +69,7 @@ def _charts(overview: selectors.EngagementOverview) -> dict[str, BarChart]:
                 )
             ],
         ),
-        "proactivity": stacked_bars(
+        "proactivity": Chart(
             categories=labels,
             series=[
                 Series(
@@ -90,7 +89,7 @@ def _charts(overview: selectors.EngagementOverview) -> dict[str, BarChart]:
                 ),
             ],
         ),
-        "defects": stacked_bars(
+        "defects": Chart(
             categories=labels,
             series=[
                 Series(
@@ -128,6 +127,6 @@ def engagement_overview(request: HttpRequest, slug: str) -> HttpResponse:
             "actions": _actions(request, engagement),
             "overview": overview,
             "health": overview.health,
-            "charts": _charts(overview),
+            "charts": _charts(overview, engagement.currency),
         },
     )

@@ -15,6 +15,7 @@ from backlog.selectors import ticket_get
 from collab.common.lookup import found_or_404
 from collab.forms import add_service_errors
 from collab.models import Engagement
+from roadmap.dashboard.charts import Chart, Series
 from roadmap.reviews import selectors, services
 from roadmap.reviews.access import (
     REALISATION_RECORDERS,
@@ -26,6 +27,7 @@ from roadmap.reviews.access import (
 from roadmap.reviews.diff import SnapshotDiff, snapshot_diff
 from roadmap.reviews.forms import DecisionForm, RealisationForm
 from roadmap.reviews.models import Review, ReviewSnapshot, ReviewState
+from roadmap.reviews.selectors import QuarterAccuracy
 from roles import policy
 from roles.policy import Action
 
@@ -259,6 +261,18 @@ def diff_print(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "roadmap/reviews/diff_print.html", _diff_context(request, slug, pk))
 
 
+def _accuracy_chart(rows: list[QuarterAccuracy], currency: str) -> Chart:
+    return Chart(
+        categories=[row.quarter for row in rows],
+        series=[
+            Series("estimated", _("Estimated"), [row.estimated for row in rows]),
+            Series("realised", _("Realised"), [row.realised for row in rows]),
+        ],
+        currency=currency,
+        grouped=True,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def value_realisation(request: HttpRequest, slug: str) -> HttpResponse:
@@ -266,6 +280,7 @@ def value_realisation(request: HttpRequest, slug: str) -> HttpResponse:
     form the director (or the consultant) records a realised value with."""
     engagement = _engagement(request, slug)
     can_record = holds(request.user, engagement, REALISATION_RECORDERS)
+    accuracy = selectors.realisation_accuracy(engagement=engagement)
     form = None
     if request.method == "POST":
         require_held(request.user, engagement, REALISATION_RECORDERS)
@@ -295,7 +310,8 @@ def value_realisation(request: HttpRequest, slug: str) -> HttpResponse:
             "engagement": engagement,
             "actions": policy.actions_of(request.user, engagement),
             "realisations": selectors.value_realisation_list(engagement=engagement),
-            "accuracy": selectors.realisation_accuracy(engagement=engagement),
+            "accuracy": accuracy,
+            "accuracy_chart": _accuracy_chart(accuracy, engagement.currency),
             "can_record": can_record,
             "form": form,
         },

@@ -42,12 +42,15 @@ def _move(page: Page, key: str, status: str) -> None:
 
 
 def test_agency_journey_bug_from_template_to_done(page: Page, demo) -> None:
-    # The project manager lands on the engagements and logs a bug.
+    # The project manager lands on their work (the backlog of Nordfer, their tickets) and logs
+    # a bug.
     visit(page, reverse("login"))
     check_a11y(page)
     screenshot(page, "agency-01-login")
     log_in(page, PM)
-    expect(page).to_have_url(re.compile(re.escape(reverse("collab:engagement-list")) + "$"))
+    backlog = reverse("backlog:ticket-list", args=["nordfer"])
+    expect(page).to_have_url(re.compile(re.escape(backlog) + r"\?assignee=\d+$"))
+    visit(page, reverse("collab:engagement-list"))
     expect(page.locator("main")).to_contain_text("Nordfer Industrie")
     check_a11y(page)
     screenshot(page, "agency-02-engagements")

@@ -52,9 +52,8 @@ def test_director_journey(page: Page, demo) -> None:
     # The director home: Maison Lila's card warns that the project manager also tests.
     visit(page, reverse("dashboard:director-home"))
     card = page.locator("article", has=page.get_by_role("heading", name="Maison Lila"))
-    coverage = card.locator(".indicator", has=page.get_by_text("Role coverage", exact=True))
-    expect(coverage).to_contain_text("Warning")
-    expect(coverage).to_contain_text(
+    expect(card.locator(".card-actions")).to_contain_text("Warning")
+    expect(card.locator(".engagement-card__notes")).to_contain_text(
         re.compile(r"Claire Dubois holds several roles: Project manager, Tester", re.I)
     )
     check_a11y(page)

@@ -45,13 +45,13 @@ def test_login_page_renders_an_email_field(client):
     assert '<main id="main"' in content
 
 
-def test_login_with_email_opens_the_engagement_list(client, director):
+def test_login_with_email_opens_the_persons_home(client, director):
     response = client.post(
         reverse("login"), {"username": "director@nordfer.example", "password": DEMO_PASSWORD}
     )
 
     assert response.status_code == 302
-    assert response.url == reverse("collab:engagement-list")
+    assert response.url == reverse("collab:home")
     assert int(client.session["_auth_user_id"]) == director.pk
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from backlog.indicators import (
     DefectCounts,
@@ -19,20 +20,23 @@ from backlog.models import QAVerdict, TicketHistory
 from collab.models import ReviewCadence
 from collab.rhythm.indicators import action_item_counts, rhythm_by_engagement
 from collab.rhythm.models import ActionItem, Meeting
-from roadmap.dashboard.charts import HEIGHT, Series, stacked_bars
-from roadmap.dashboard.selectors import current_quarter, engagement_health_list
+from roadmap.dashboard.charts import Chart, Series, sparkline_json, trend_text
+from roadmap.dashboard.selectors import current_quarter, director_home, engagement_health_list
 from roadmap.indicators import (
     ReviewState,
     add_months,
     overdue_reviews,
+    planned_by_quarter,
     planned_for_quarter,
     review_status,
 )
 from roadmap.models import RoadmapItem
 from roadmap.quarters import Quarter
 from roadmap.reviews.models import Review
+from roles.models import Role
+from roles.policy import engagements_visible_to
 from tests.backlog.factories import TicketFactory
-from tests.factories import EngagementFactory, UserFactory
+from tests.factories import EngagementFactory, RoleAssignmentFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -374,17 +378,100 @@ def test_a_card_shows_last_quarters_delivery_and_this_quarters_plan(engagement):
     assert card.proactivity_recent == Proactivity(initiatives=2, accepted=1, rejected=1)
 
 
-def test_stacked_bars_stack_from_the_bottom_on_round_ticks():
-    chart = stacked_bars(
+def test_a_chart_gives_chart_js_its_figures_and_the_table_the_same_in_the_readers_language():
+    chart = Chart(
         categories=["2026-Q1", "2026-Q2"],
-        series=[Series("client", "Client", [3, 0]), Series("agency_qa", "Agency QA", [1, 2])],
+        series=[
+            Series("client", "Client", [3, 0]),
+            Series("agency_qa", "Agency QA", [1, 1234]),
+        ],
+    )
+    money = Chart(
+        categories=["2026-Q1"],
+        series=[Series("delivered", "Delivered", [Decimal("1234.5")])],
+        currency="EUR",
     )
 
-    assert [tick.value for tick in chart.ticks] == [0, 1, 2, 3, 4]
-    assert chart.bottom == HEIGHT - 40
-    client, agency_q1, agency_q2 = chart.segments
-    assert (client.category, client.value, client.height) == ("2026-Q1", 3, 153.0)
-    assert agency_q1.y + agency_q1.height == client.y
-    assert (agency_q2.category, agency_q2.height) == ("2026-Q2", 102.0)
-    assert [c.total for c in chart.categories] == [4, 2]
-    assert not chart.empty
+    with translation.override("fr"):
+        rows, data, money_rows = chart.rows, chart.data, money.rows
+
+    assert chart.stacked and not chart.empty
+    assert [(row.label, [c.text for c in row.cells], row.total_text) for row in rows] == [
+        ("2026-Q1", ["3", "1"], "4"),
+        ("2026-Q2", ["0", "1\u202f234"], "1\u202f234"),
+    ]
+    assert data["labels"] == ["2026-Q1", "2026-Q2"]
+    assert data["series"][1] == {
+        "key": "agency_qa",
+        "label": "Agency QA",
+        "values": [1.0, 1234.0],
+        "texts": ["1", "1\u202f234"],
+    }
+    # French money: the group separator, the decimal comma and the sign after the figure.
+    assert money_rows[0].cells[0].text == "1\u202f234,50\xa0€"
+    assert money.data["currency"] == "EUR" and not money.stacked
+
+
+def test_a_sparkline_carries_its_points_and_says_them_in_words():
+    points = [
+        type("Point", (), {"label": "2026-Q1", "value": Decimal("1000")})(),
+        type("Point", (), {"label": "2026-Q2", "value": Decimal("0")})(),
+    ]
+
+    with translation.override("en"):
+        assert trend_text(points, "EUR") == "2026-Q1: €1,000.00, 2026-Q2: €0.00"
+        assert sparkline_json(points, "EUR") == (
+            '{"labels": ["2026-Q1", "2026-Q2"], "values": [1000.0, 0.0], '
+            '"texts": ["€1,000.00", "€0.00"]}'
+        )
+
+
+def test_planned_by_quarter_counts_each_quarter_apart(engagement):
+    shared = ticket(engagement, annual_revenue_gain=Decimal("1000"))
+    later = ticket(engagement, annual_revenue_gain=Decimal("300"))
+    now = RoadmapItem.objects.create(engagement=engagement, title="Checkout", quarter="2026-Q2")
+    next_one = RoadmapItem.objects.create(engagement=engagement, title="B2B", quarter="2026-Q3")
+    RoadmapItem.objects.create(engagement=engagement, title="Empty", quarter="2026-Q3")
+    now.tickets.add(shared)
+    next_one.tickets.add(shared, later)
+
+    result = planned_by_quarter(
+        engagements=[engagement], quarters=[Quarter(2026, 1), Quarter(2026, 2), Quarter(2026, 3)]
+    )[engagement.pk]
+
+    assert {key: (p.annual_value, p.items) for key, p in result.items()} == {
+        "2026-Q1": (Decimal("0"), 0),
+        "2026-Q2": (Decimal("1000"), 1),
+        "2026-Q3": (Decimal("1300"), 2),
+    }
+
+
+def test_a_director_card_has_this_quarters_figures_and_their_four_quarter_trends(
+    engagement, other_engagement
+):
+    director = member(engagement, Role.DIRECTOR)
+    RoleAssignmentFactory(engagement=other_engagement, person=director, role=Role.DIRECTOR)
+    done(engagement, at(2026, 2, 1), "2000")
+    done(engagement, at(2026, 5, 1), "300")
+    done(engagement, at(2025, 3, 1), "9999")  # more than four quarters ago
+    item = RoadmapItem.objects.create(engagement=engagement, title="Checkout", quarter="2026-Q2")
+    item.tickets.add(ticket(engagement, annual_revenue_gain=Decimal("1000")))
+    initiative(engagement, "analysis", at(2026, 5, 2))
+    initiative(engagement, "rejected", at(2025, 9, 2))
+    ticket(engagement, kind="bug", found_by="client", created_at=at(2026, 4, 2))
+    ticket(engagement, kind="bug", found_by="agency_qa", created_at=at(2026, 4, 3))
+
+    with time_machine.travel(NOW, tick=False):
+        home = director_home(person=director, visible=engagements_visible_to(director))
+
+    card = next(c for c in home.cards if c.engagement == engagement)
+    assert not home.agency_staff
+    assert [str(q) for q in card.quarters] == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+    assert [p.value for p in card.delivered_trend] == [0, 0, Decimal("2000"), Decimal("300")]
+    assert [p.value for p in card.planned_trend] == [0, 0, 0, Decimal("1000")]
+    assert [p.value for p in card.proactivity_trend] == [1, 0, 0, 1]
+    assert [p.value for p in card.defects_trend] == [0, 0, 0, 1]
+    assert card.delivered.annual_value == Decimal("300")
+    assert card.planned.items == 1
+    assert card.proactivity_recent == Proactivity(initiatives=2, accepted=1, rejected=1)
+    assert {c.engagement for c in home.cards} == {engagement, other_engagement}

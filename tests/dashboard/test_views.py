@@ -64,9 +64,41 @@ def populate(engagement, *, pm=None):
     return pm
 
 
-def test_home_sends_people_to_the_dashboard(client, director):
+def test_home_sends_the_clients_people_to_the_dashboard(client, director):
     client.force_login(director)
     assert client.get(reverse("collab:home")).url == reverse("dashboard:director-home")
+
+
+def test_home_sends_an_agency_admin_to_the_agency_view(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get(reverse("collab:home")).url == reverse("dashboard:agency-view")
+
+
+def test_home_sends_agency_staff_to_their_tickets_on_their_main_engagement(
+    client, engagement, other_engagement
+):
+    developer = UserFactory()
+    assign(other_engagement, developer, Role.DEVELOPER, allocation=20)
+    assign(engagement, developer, Role.DEVELOPER, allocation=60)
+    client.force_login(developer)
+
+    response = client.get(reverse("collab:home"))
+
+    backlog = reverse("backlog:ticket-list", args=["nordfer"])
+    assert response.url == f"{backlog}?assignee={developer.pk}"
+    assert client.get(response.url).status_code == 200
+
+
+def test_logging_in_lands_on_the_home_of_the_person(client, director):
+    director.set_password("a-long-password-1")
+    director.save()
+
+    response = client.post(
+        reverse("login"), {"username": director.email, "password": "a-long-password-1"}
+    )
+
+    assert response.url == reverse("collab:home")
+    assert client.get(response.url).url == reverse("dashboard:director-home")
 
 
 def test_director_sees_the_warning_that_the_pm_is_also_the_tester(client, engagement, director):
@@ -80,15 +112,24 @@ def test_director_sees_the_warning_that_the_pm_is_also_the_tester(client, engage
     assert "Nordfer Industrie" in content
     # Under the name: the client when it differs from it, the platform and the business model.
     client_name = engagement.client.name
-    assert f'<p class="muted">{client_name} · Shopify Plus · B2C</p>' in content
-    assert "health--warning" in content
+    assert (
+        '<div class="card-subtitle text-secondary small engagement-card__meta">'
+        f"{client_name} · Shopify Plus · B2C</div>"
+    ) in content
+    assert (
+        "engagement-card--warning" in content
+        and '<div class="card-status-start bg-warning">' in (content)
+    )
     assert "Warning" in content
     assert "Julien Moreau holds several roles: Project manager, Tester." in content
     assert reverse("roles:team", args=["nordfer"]) in content
     assert reverse("dashboard:engagement-overview", args=["nordfer"]) in content
-    assert "1 open" in content and "1 overdue" in content
     assert "50 %" in content  # one bug of two found by the client
+    assert "1 of 2 bugs" in content
     assert 'href="/engagements/nordfer/backlog/?kind=bug"' in content
+    # The next sync in two days, and a sparkline per figure with its trend in words.
+    assert content.count("data-sparkline=") == 4
+    assert "Trend by quarter: " in content
     # Not the agency's view: a director holds no agency role.
     assert reverse("dashboard:agency-view") not in content
 
@@ -112,10 +153,13 @@ def test_the_director_home_asks_anonymous_visitors_to_log_in(client):
     assert response.url.startswith(reverse("login"))
 
 
-DIRECTOR_HOME_QUERIES = 19
+# Session, person, the engagements (with their rhythm, overdue reviews and the person's agency
+# role), role coverage (2), proactivity, defects, value planned (2), value delivered, and the
+# shell's inbox count and engagement switcher.
+DIRECTOR_HOME_QUERIES = 12
 
 
-@pytest.mark.parametrize("count", [1, 20])
+@pytest.mark.parametrize("count", [2, 20])
 def test_director_home_query_count_does_not_grow_with_engagements(
     client, django_assert_num_queries, count
 ):
@@ -129,7 +173,7 @@ def test_director_home_query_count_does_not_grow_with_engagements(
     with django_assert_num_queries(DIRECTOR_HOME_QUERIES):
         response = client.get(reverse("dashboard:director-home"))
 
-    assert response.content.decode().count('class="health-card ') == count
+    assert response.content.decode().count('class="card engagement-card ') == count
 
 
 def test_the_overview_shows_indicators_and_charts_with_text_alternatives(
@@ -143,17 +187,22 @@ def test_the_overview_shows_indicators_and_charts_with_text_alternatives(
     assert response.status_code == 200
     content = response.content.decode()
     assert "Health of Nordfer Industrie" in content
-    assert content.count('<svg class="bar-chart"') == 3
-    assert content.count("<figcaption>") == 3
-    assert content.count('class="chart__figures visually-hidden"') == 3
+    # Three Chart.js charts drawn from JSON, each with its figures in a table beside it.
+    assert content.count("<canvas data-chart=") == 3
+    for chart in ("chart-delivered", "chart-proactivity", "chart-defects"):
+        assert f'<script id="{chart}" type="application/json">' in content
+    assert content.count('<details class="chart-figures') == 3
     for title in (
         "Value delivered per quarter",
         "Proactivity: agency initiatives per quarter",
         "Defects by who found them",
     ):
-        assert f"<caption>{title}</caption>" in content
-    assert "<style" not in content and " style=" not in content and "<script>" not in content
+        assert f'<caption class="visually-hidden">{title}</caption>' in content
+    assert "<style" not in content and " style=" not in content
+    assert "<script>" not in content and '<script src="/static/js/dashboard.js" defer>' in content
     assert 'aria-current="page"><span class="nav-link-icon"><i class="ti ti-heartbeat"' in content
+    # The indicators the director card leaves to this page.
+    assert "1 open" in content and "1 overdue" in content
 
 
 def test_a_member_of_another_engagement_gets_404_on_the_overview(
@@ -203,7 +252,12 @@ def test_the_agency_view_shows_roles_overloads_risks_and_proactivity(
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert 'Project manager, Tester <span class="muted">(100 %)</span>' in content
+    assert (
+        '<td class="heat-4" data-label="Nordfer Industrie"><span><span class="matrix-cell__roles" '
+        'title="Project manager, Tester">Project manager, Tester</span> '
+        '<span class="text-secondary">100 %</span></span></td>'
+    ) in content
+    assert '<td class="heat-2" data-label="Maison Lila">' in content  # Julien's 40 %
     assert "140 % (overloaded)" in content
     assert 'class="is-overloaded"' in content
     assert "Sam Carter holds several roles: E-commerce consultant, Business analyst, Tester." in (
@@ -269,4 +323,27 @@ def test_agency_view_query_count_does_not_grow_with_people(
     with django_assert_num_queries(AGENCY_VIEW_QUERIES):
         response = client.get(reverse("dashboard:agency-view"))
 
-    assert response.content.decode().count('<th scope="row">') >= people
+    assert response.content.decode().count('<th scope="row" class="table-stack__title">') >= people
+
+
+def test_french_pages_write_money_the_french_way_in_tiles_charts_and_tables(
+    client, engagement, director
+):
+    populate(engagement)
+    director.language = "fr"
+    director.save()
+    client.force_login(director)
+    client.cookies["django_language"] = "fr"
+
+    home = client.get(reverse("dashboard:director-home"), HTTP_ACCEPT_LANGUAGE="fr").content
+    overview = client.get(
+        reverse("dashboard:engagement-overview", args=["nordfer"]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+
+    home = home.decode()
+    assert '<html lang="fr">' in home
+    assert "Tendance par trimestre : " in home
+    assert "0,00\xa0€ par an, 0 élément de feuille de route" in home
+    # Two open tickets of 1 000 € a year each: the exact sum in the hint, rounded in the tile.
+    assert "2\u202f000,00\xa0€ par an sur 2 tickets ouverts" in overview
+    assert '<a class="text-reset" href="/engagements/nordfer/backlog/">2\xa0k\xa0€</a>' in overview

@@ -190,7 +190,7 @@ def test_the_diff_of_the_last_two_snapshots(api_client, client, engagement, team
     assert page.status_code == printable.status_code == 200
     content = page.content.decode()
     # Money in the engagement's currency; a section without change says so.
-    assert '<p class="diff-total">€10,000.00</p>' in content
+    assert '<p class="h1 mb-3 diff-total">€10,000.00</p>' in content
     assert "No roadmap item was added, removed, moved or changed status." in content
     assert "The objectives are the same." in content
     assert "No ticket was added or removed" not in content
@@ -315,3 +315,39 @@ def test_the_director_records_the_realised_value(client, engagement, team):
         "Less than hoped",
         team["director"],
     )
+
+
+def test_value_realisation_charts_estimated_against_realised_in_the_readers_language(
+    client, engagement, team
+):
+    from roadmap.reviews.models import ValueRealisation
+    from tests.roadmap.reviews.conftest import done_ticket
+
+    done_ticket(engagement, team["director"], at=dt.datetime(2027, 1, 4, tzinfo=UTC))
+    services.value_realisations_sweep(now=dt.datetime(2027, 4, 1, tzinfo=UTC))
+    row = ValueRealisation.objects.get()
+    services.value_realisation_record(
+        actor=team["director"], realisation=row, realised_annual_value=Decimal("1234.5"), note=""
+    )
+    web = _web(client, team["director"])
+    web.post(reverse("collab:language-switch"), {"language": "fr", "next": "/"}, secure=True)
+
+    content = web.get(reverse("reviews:value-realisation", args=["nordfer"]), secure=True)
+    html = content.content.decode()
+
+    assert content.status_code == 200
+    assert '<script id="chart-accuracy" type="application/json">' in html
+    assert '<canvas data-chart="chart-accuracy"' in html
+    # Estimated and realised side by side (not stacked), the figures in French in the table.
+    assert '"stacked": false' in html
+    assert '<td class="num" data-label="Réalisée">1\u202f234,50\xa0€</td>' in html
+
+
+def test_value_realisation_of_another_engagement_is_not_found(client, other_engagement, team):
+    stranger = member(other_engagement, Role.DIRECTOR)
+
+    response = _web(client, stranger).get(
+        reverse("reviews:value-realisation", args=["nordfer"]), secure=True
+    )
+
+    assert response.status_code == 404
