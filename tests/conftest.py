@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from collab.models import User
@@ -22,6 +23,9 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Throttle counters and cached values must not carry over from one test to the next.
     cache.clear()
+    # A request in French leaves French active in this thread (LocaleMiddleware activates the
+    # reader's language and nothing deactivates it): every test starts in the default language.
+    translation.activate(settings.LANGUAGE_CODE)
     # Tests render templates without a collectstatic manifest.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -22,6 +22,7 @@ from backlog.indicators import (
     Proactivity,
     backlog_value,
     defects_by_finder,
+    duties_annotations,
     duties_by_quarter,
     proactivity_by_quarter,
     qa_first_pass,
@@ -216,6 +217,7 @@ class DirectorCard:
     defects: Defects
     planned_by_quarter: dict[str, Planned]
     delivered_by_quarter: dict[str, Delivered]
+    duties_recent: Duties
 
     @property
     def level(self) -> str:
@@ -297,11 +299,13 @@ def director_home(
     agency_role = RoleAssignment.objects.active(today).filter(
         engagement=OuterRef("pk"), person_id=person.pk, role__in=AGENCY_ROLES
     )
+    since = _quarter_start(quarters[0])
     engagements = list(
         visible.select_related("client", "agency")
         .annotate(
             **rhythm_annotations(now),
             **overdue_review_annotations(now),
+            **duties_annotations(since=since),
             holds_agency_role=Exists(agency_role),
         )
         .order_by("name", "pk")
@@ -317,7 +321,6 @@ def director_home(
             overdue[engagement.pk] = late
     reviews = review_status(engagements=engagements, rhythm=rhythm, overdue=overdue, now=now)
     coverage = role_coverage(engagements=ids, on=today)
-    since = _quarter_start(quarters[0])
     proactivity = proactivity_by_quarter(engagements=ids, since=since)
     defects = defects_by_finder(engagements=ids)
     planned = planned_by_quarter(engagements=ids, quarters=quarters)
@@ -333,6 +336,10 @@ def director_home(
             defects=defects[engagement.pk],
             planned_by_quarter=planned[engagement.pk],
             delivered_by_quarter=delivered[engagement.pk],
+            duties_recent=Duties(
+                breaches=engagement.duties_breaches,
+                self_verified=engagement.duties_self_verified,
+            ),
         )
         for engagement in engagements
     ]

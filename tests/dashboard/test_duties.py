@@ -1,6 +1,7 @@
 """Separation of duties on the dashboard, the agency view and the review pack."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -43,11 +44,27 @@ def test_the_director_home_shows_breaches_and_self_verified_of_the_quarter(clien
 
     content = client.get(reverse("dashboard:director-home")).content.decode()
 
-    card = content.split(f'id="duties-{engagement.slug}"')[1].split("</div>")[0]
+    card = content.split(f'id="card-{engagement.slug}"')[1].split("</article>")[0]
+    overview = reverse("dashboard:engagement-overview", args=[engagement.slug])
+    assert f'href="{overview}#duties-{engagement.slug}"' in card
+    assert "Separation of duties: 1 breach and 1 self-verified over four quarters." in card
+
+
+def test_the_overview_shows_them_per_quarter(client, lila):
+    engagement, _pm, director = lila
+    client.force_login(director)
+
+    url = reverse("dashboard:engagement-overview", args=[engagement.slug])
+    content = client.get(url).content.decode()
+
+    section = content.split(f'id="duties-{engagement.slug}"')[1].split("</section>")[0]
     quarter = _quarter(dt.datetime.now(dt.UTC))
-    row = card.split(f'<th scope="row">{quarter}</th>')[1].split("</tr>")[0]
-    assert '<span class="badge bg-warning text-dark">1</span>' in row
-    assert '<td class="number">1</td>' in row
+    row = section.split(f'<th scope="row" class="table-stack__title">{quarter}</th>')[1]
+    row = row.split("</tr>")[0]
+    assert re.search(
+        r'data-label="Breaches" class="num">\s*<span class="badge bg-warning-lt[^>]*>1</span>', row
+    )
+    assert '<td data-label="Self-verified" class="num">1</td>' in row
 
 
 def test_the_agency_view_counts_them_per_engagement(client, lila, engagement):
@@ -58,6 +75,8 @@ def test_the_agency_view_counts_them_per_engagement(client, lila, engagement):
 
     section = content.split('id="duties"')[1].split("</section>")[0]
     row = section.split(other.name)[1].split("</tr>")[0]
-    assert '<span class="badge bg-warning text-dark">1</span>' in row
-    assert '<td class="number">1</td>' in row
+    assert re.search(
+        r'data-label="Breaches" class="num">\s*<span class="badge bg-warning-lt[^>]*>1</span>', row
+    )
+    assert '<td data-label="Self-verified" class="num">1</td>' in row
     assert engagement.name not in section

@@ -456,8 +456,8 @@ def test_a_director_card_has_this_quarters_figures_and_their_four_quarter_trends
     done(engagement, at(2025, 3, 1), "9999")  # more than four quarters ago
     item = RoadmapItem.objects.create(engagement=engagement, title="Checkout", quarter="2026-Q2")
     item.tickets.add(ticket(engagement, annual_revenue_gain=Decimal("1000")))
-    initiative(engagement, "analysis", at(2026, 5, 2))
-    initiative(engagement, "rejected", at(2025, 9, 2))
+    initiative(engagement, "analysis", at(2026, 5, 2), "accepted")
+    initiative(engagement, "rejected", at(2025, 9, 2), "declined")
     ticket(engagement, kind="bug", found_by="client", created_at=at(2026, 4, 2))
     ticket(engagement, kind="bug", found_by="agency_qa", created_at=at(2026, 4, 3))
 
