@@ -29,11 +29,11 @@ from roles.models import Role, RoleAssignment
 # effort days, confidence, extras). Extras: found_by, severity, labels, sprint (0 the past sprint,
 # 1 the current one), criteria, deadline (days from today), scores ((director, stakeholder)
 # 1-5), pin (a rank the director pins), comment, delivered (done that many days after the first
-# day of last quarter), self_verified (the tester wrote the criteria and verifies under the
-# director's exception, given for this reason), breach (the tester wrote the criteria and
-# verified while the rule was turned off). Status "done" goes through QA with a passing verdict
-# given by the tester (the developer is assigned), and the client's acceptance for a feature or
-# improvement; "qa_failed" stays in QA with a failed one.
+# day of last quarter), self_verified (the tester wrote the criteria and the director grants
+# the exception for this reason: a verdict given under it is self-verified), breach (the tester
+# wrote the criteria and verified while the rule was turned off). Status "done" goes through QA
+# with a passing verdict given by the tester (the developer is assigned), and the client's
+# acceptance for a feature or improvement; "qa_failed" stays in QA with a failed one.
 # Engagements whose only tester also writes the criteria, and turned the separation off.
 ONE_PERSON_QA = frozenset({"cave-saint-roch"})
 DemoTicket = tuple[str, str, str, str, int | None, int | None, int | None, str | None, str, dict]
@@ -114,7 +114,9 @@ DEMO_TICKETS: dict[str, tuple[DemoTicket, ...]] = {
          "30", "low", {"labels": ["loyalty"], "deadline": 150}),
         ("feature", C, "in_progress", "Autumn collection launch page", 95000, None, None, "6",
          "high", {"labels": ["launch"], "sprint": 1, "deadline": 30,
-                  "criteria": ["The page goes live at 8:00 with no downtime"]}),
+                  "criteria": ["The page goes live at 8:00 with no downtime"],
+                  "self_verified": "Claire wrote the launch criteria with the brand team and "
+                                   "is the only one who can test before the launch."}),
         ("improvement", C, "done", "Wishlist shared by e-mail", 18000, None, None, "3", "medium",
          {"sprint": 0, "criteria": ["A shared wishlist opens without an account"],
           "self_verified": "Our only tester wrote its criteria; the release could not wait."}),
@@ -343,6 +345,13 @@ def _demo_ticket(
         # Ready, hence tested, only with a criterion (the workflow's guard).
         texts = [f"{title}: works on staging as agreed at the weekly sync"]
     criteria = [services.criterion_add(actor=analyst, ticket=ticket, text=text) for text in texts]
+    if "self_verified" in extra:
+        services.qa_exception_grant(
+            actor=people[Role.DIRECTOR],
+            ticket=ticket,
+            person=people[Role.TESTER],
+            reason=extra["self_verified"],
+        )
     if tested:
         _demo_qa(engagement, ticket, status, criteria, people, extra)
     if done_at is not None:
@@ -381,10 +390,6 @@ def _demo_qa(
                 affected_areas="Checkout, order e-mails and the ERP export.",
                 risk_level="medium",
             )
-    if "self_verified" in extra:
-        services.qa_exception_grant(
-            actor=director, ticket=ticket, person=tester, reason=extra["self_verified"]
-        )
     if extra.get("breach"):
         services.scoring_settings_update(
             engagement=engagement, data={"separation_of_duties": False}, actor=director

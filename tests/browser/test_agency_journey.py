@@ -109,9 +109,13 @@ def test_agency_journey_bug_from_template_to_done(page: Page, demo) -> None:
     _move(page, key, "Analysis")
     _move(page, key, "Ready")
 
-    # The developer builds it and hands it to QA.
+    # The developer takes the bug (routed to the tester, who may then not verify it: separation
+    # of duties), builds it and hands it to QA.
     log_in(page, DEVELOPER)
-    visit(page, ticket_url)
+    visit(page, f"{ticket_url}edit/")
+    page.get_by_label("Assignee").select_option(label="Lukas Becker")
+    submit(page, page.get_by_role("button", name="Save"))
+    expect(_message(page)).to_contain_text(f"{key} saved.")
     _move(page, key, "In progress")
     _move(page, key, "In review")
     _move(page, key, "QA")
