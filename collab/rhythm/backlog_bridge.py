@@ -10,15 +10,23 @@ item to a ticket). The import-linter contract ignores exactly these imports.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from collab.models import Engagement, User
-from collab.rhythm.agenda import AgendaFacts, SprintFact, TicketFact
-from collab.rhythm.models import ActionItem
+from collab.rhythm.agenda import (
+    AgendaFacts,
+    SprintFact,
+    TicketFact,
+    agenda_build,
+    agenda_ticket_ids,
+)
+from collab.rhythm.models import ActionItem, AgendaItem, Meeting
 from collab.rhythm.outcomes import action_item_link_ticket
+from collab.rhythm.selectors import agenda_since
 
 WAITING_LIMIT = 20
 
@@ -36,11 +44,14 @@ def _facts(tickets) -> list[TicketFact]:  # type: ignore[no-untyped-def]
     ]
 
 
-def agenda_facts(engagement: Engagement, since: dt.datetime) -> AgendaFacts:
+def agenda_facts(
+    engagement: Engagement, since: dt.datetime, *, ticket_ids: Iterable[int] = ()
+) -> AgendaFacts:
     """What changed in the backlog since ``since``: tickets filed since then, tickets awaiting
     a client decision (in triage, or in QA waiting for the client's acceptance when the
     engagement asks for it), tickets flagged *needs alignment*, tickets that failed QA since
-    then, blocked (on hold) tickets, and the progress of the current sprint."""
+    then, blocked (on hold) tickets, the progress of the current sprint, and where the tickets
+    ``ticket_ids`` (already on the agenda) stand now."""
     from backlog.models import CLOSED_STATUSES, ClientAcceptance, QAVerdict, Status, Ticket
     from backlog.selectors import scoring_settings_get, sprint_list
 
@@ -75,7 +86,19 @@ def agenda_facts(engagement: Engagement, since: dt.datetime) -> AgendaFacts:
         )
         if sprint is not None
         else None,
+        current={fact.id: fact for fact in _facts(tickets.filter(pk__in=list(ticket_ids)))},
     )
+
+
+def agenda_prepare(*, meeting: Meeting, now: dt.datetime | None = None) -> list[AgendaItem]:
+    """Prepare (or prepare again, on demand) a meeting's agenda from what changed in the backlog
+    since the last held sync; carried-over items show their ticket's current facts."""
+    facts = agenda_facts(
+        meeting.engagement,
+        agenda_since(meeting=meeting),
+        ticket_ids=agenda_ticket_ids(meeting=meeting),
+    )
+    return agenda_build(meeting=meeting, facts=facts, now=now)
 
 
 def tickets_waiting_for(person: User) -> list[TicketFact]:

@@ -156,21 +156,33 @@ def _attendees_by_meeting(meeting_ids: set[int]) -> dict[int, list[Attendee]]:
 
 
 class _Invitations:
-    """One .ics per meeting and language within a batch."""
+    """One .ics per meeting, language and alarm offsets within a batch."""
 
     def __init__(self, attendees: dict[int, list[Attendee]]) -> None:
         self.attendees = attendees
-        self.cache: dict[tuple[int, str], tuple[bytes, str]] = {}
+        self.cache: dict[tuple[int, str, tuple[int, ...]], tuple[bytes, str]] = {}
+        self.offsets: dict[int, tuple[int, ...]] = {}
 
-    def get(self, meeting: Meeting, language: str) -> tuple[bytes, str]:
-        key = (meeting.pk, language)
+    def alarm_offsets(self, meeting: Meeting, person: User) -> tuple[int, ...]:
+        """The calendar alarms match the reminders the person gets: none after an opt-out."""
+        if _opted_out(person):
+            return ()
+        if meeting.engagement_id not in self.offsets:
+            settings = rhythm_settings_get(engagement=meeting.engagement)
+            self.offsets[meeting.engagement_id] = tuple(settings.reminder_offsets)
+        return self.offsets[meeting.engagement_id]
+
+    def get(self, meeting: Meeting, person: User) -> tuple[bytes, str]:
+        offsets = self.alarm_offsets(meeting, person)
+        key = (meeting.pk, person.language, offsets)
         if key not in self.cache:
-            with translation.override(language):
+            with translation.override(person.language):
                 self.cache[key] = invitation_ics(
                     meeting=meeting,
                     attendees=self.attendees[meeting.pk],
                     summary=meeting_label(meeting),
                     description=meeting_url(meeting),
+                    alarm_offsets=offsets,
                 )
         return self.cache[key]
 
@@ -197,7 +209,7 @@ def _reminder_message(
             "meeting": context["label"],
             "starts_in": context["starts_in"],
         }
-        ics, method = invitations.get(meeting, person.language)
+        ics, method = invitations.get(meeting, person)
     message = build_message(
         person=person,
         subject=subject,
@@ -306,7 +318,7 @@ def _notice_message(notice: MeetingNotice, invitations: _Invitations) -> EmailMu
             subject = _("Invitation: %(meeting)s") % {"meeting": label}
         else:
             subject = _("Updated invitation: %(meeting)s") % {"meeting": label}
-        ics, method = invitations.get(meeting, person.language)
+        ics, method = invitations.get(meeting, person)
     context["kind"] = notice.kind
     return build_message(
         person=person,

@@ -29,7 +29,7 @@ from collab.rhythm.models import (
     ReminderDelivery,
     RhythmSettings,
 )
-from collab.rhythm.notify import meeting_notices_create
+from collab.rhythm.notify import meeting_invitations_create, meeting_notices_create
 
 SYNC_WEEKS_AHEAD = 8
 PERIOD_MONTHS = {
@@ -162,20 +162,24 @@ def _ensure_occurrence(
     return meeting, True
 
 
-def _ensure_attendees(meetings: list[Meeting], people: MeetingPeople) -> None:
-    Attendee.objects.bulk_create(
-        [
-            Attendee(
-                engagement_id=meeting.engagement_id,
-                meeting=meeting,
-                person=person,
-                required=required,
-            )
-            for meeting in meetings
-            for person, required in people.attendees
-        ],
-        ignore_conflicts=True,
+def _ensure_attendees(meetings: list[Meeting], people: MeetingPeople) -> list[Attendee]:
+    """Invite the people to the meetings; returns the attendees that were not there before."""
+    present = set(
+        Attendee.objects.filter(meeting__in=meetings).values_list("meeting_id", "person_id")
     )
+    new = [
+        Attendee(
+            engagement_id=meeting.engagement_id,
+            meeting=meeting,
+            person=person,
+            required=required,
+        )
+        for meeting in meetings
+        for person, required in people.attendees
+        if (meeting.pk, person.pk) not in present
+    ]
+    Attendee.objects.bulk_create(new, ignore_conflicts=True)
+    return new
 
 
 @dataclass(frozen=True)
@@ -194,7 +198,8 @@ def meetings_schedule(
 ) -> ScheduleResult:
     """Keep the next eight weekly syncs and the next roadmap review of an active engagement
     scheduled, with their attendees; running it again creates nothing (one occurrence per
-    cadence period). Cancelled or moved occurrences stay as they are."""
+    cadence period). Cancelled or moved occurrences stay as they are. Each person newly on an
+    upcoming occurrence gets its invitation once (a notice row, sent after commit)."""
     now = now or timezone.now()
     if engagement.status != Engagement.Status.ACTIVE:
         return ScheduleResult(created=0, syncs=[], review=None)
@@ -220,8 +225,8 @@ def meetings_schedule(
         (Meeting.Kind.WEEKLY_SYNC, sync_people),
         (Meeting.Kind.ROADMAP_REVIEW, review_people),
     ):
-        meetings = list(upcoming.filter(kind=kind))
-        _ensure_attendees(meetings, people)
+        meetings = list(upcoming.filter(kind=kind).select_related("engagement"))
+        meeting_invitations_create(attendees=_ensure_attendees(meetings, people))
         upcoming.filter(kind=kind).exclude(missing_roles=people.missing_roles).update(
             missing_roles=people.missing_roles
         )

@@ -20,6 +20,8 @@ from collab.rhythm.models import (
     Notification,
     Outcome,
     PersonPreferences,
+    RhythmSettings,
+    default_reminder_offsets,
 )
 from collab.rhythm.notify import meeting_label
 
@@ -276,6 +278,13 @@ def minutes_get(*, meeting: Meeting) -> Minutes:
     )
 
 
+def _offsets(meeting: Meeting) -> list[int]:
+    try:
+        return list(meeting.engagement.rhythm_settings.reminder_offsets)
+    except RhythmSettings.DoesNotExist:
+        return default_reminder_offsets()
+
+
 def calendar_feed_for_token(token: str) -> bytes | None:
     """The private .ics feed of the person holding this token: their meetings from 30 days ago
     on (cancelled ones included, so calendars drop them); None for an unknown token."""
@@ -292,7 +301,7 @@ def calendar_feed_for_token(token: str) -> bytes | None:
             attendees__person=person,
             starts_at__gte=timezone.now() - dt.timedelta(days=FEED_PAST_DAYS),
         )
-        .select_related("engagement", "organizer")
+        .select_related("engagement__rhythm_settings", "organizer")
         .prefetch_related(Prefetch("attendees", queryset=Attendee.objects.select_related("person")))
         .order_by("starts_at", "pk")
     )
@@ -303,6 +312,7 @@ def calendar_feed_for_token(token: str) -> bytes | None:
                 attendees=meeting.attendees.all(),
                 summary=meeting_label(meeting),
                 description=meeting_url(meeting),
+                alarm_offsets=[] if preferences.reminder_opt_out else _offsets(meeting),
             )
             for meeting in meetings
         ]

@@ -12,11 +12,9 @@ from celery import shared_task
 from django.utils import timezone
 
 from collab.rhythm import backlog_bridge
-from collab.rhythm.agenda import agenda_build
 from collab.rhythm.digest import digests_sweep
 from collab.rhythm.models import Meeting
 from collab.rhythm.reminders import notices_send, reminders_sweep
-from collab.rhythm.selectors import agenda_since
 
 AGENDA_LEAD_TIME = dt.timedelta(hours=24)
 
@@ -53,7 +51,6 @@ def agenda_prepare_task() -> int:
     ).select_related("engagement")
     prepared = 0
     for meeting in meetings:
-        facts = backlog_bridge.agenda_facts(meeting.engagement, agenda_since(meeting=meeting))
-        agenda_build(meeting=meeting, facts=facts, now=now)
+        backlog_bridge.agenda_prepare(meeting=meeting, now=now)
         prepared += 1
     return prepared
