@@ -109,10 +109,21 @@ def calendar_bytes(*, events: Iterable[Event], method: str | None, name: str = "
         calendar.add("method", method)
     if name:
         calendar.add("x-wr-calname", name)
+    events = list(events)
     for event in events:
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    add_timezones(calendar, events)
     return calendar.to_ical()
+
+
+def add_timezones(calendar: Calendar, events: list[Event]) -> None:
+    """A VTIMEZONE for every TZID used, covering only the years of the events: a definition
+    from 1970 on is long and read wrongly by some parsers (vobject takes summer for winter)."""
+    days = [event.decoded(name).date() for event in events for name in ("dtstart", "dtend")]
+    if days:
+        calendar.add_missing_timezones(
+            first_date=dt.date(min(days).year, 1, 1), last_date=dt.date(max(days).year + 1, 1, 1)
+        )
 
 
 def invitation_ics(
