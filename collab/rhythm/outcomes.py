@@ -28,6 +28,20 @@ from collab.webhooks.models import WebhookEvent
 from collab.webhooks.services import webhook_event_emit
 
 
+def meeting_decision_log(*, meeting: Meeting, actor: User, text: str) -> Outcome:
+    """Record a decision taken in a meeting by another part of Tandem (a roadmap review's
+    session): it joins the meeting's minutes and the engagement's decision log. Unlike
+    ``outcome_record`` it is accepted once the meeting is held, since the review session, not
+    the meeting, decides when its decisions are taken."""
+    return Outcome.objects.create(
+        engagement_id=meeting.engagement_id,
+        meeting=meeting,
+        kind=Outcome.Kind.DECISION,
+        text=text.strip(),
+        recorded_by=actor,
+    )
+
+
 class StaleNotes(ValidationError):
     """Someone saved the notes after the version this edit started from."""
 

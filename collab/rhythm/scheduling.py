@@ -132,6 +132,23 @@ def next_review_slot(*, engagement: Engagement, now: dt.datetime) -> Slot:
         period = _add_months(period, months)
 
 
+def _next_unheld_review_slot(*, engagement: Engagement, now: dt.datetime) -> Slot:
+    """The next review slot whose period's review is not held yet: a review moved earlier and
+    held already stands for its period, so the next one is the following period's."""
+    slot = next_review_slot(engagement=engagement, now=now)
+    held = set(
+        Meeting.objects.filter(
+            engagement=engagement,
+            kind=Meeting.Kind.ROADMAP_REVIEW,
+            status=Meeting.Status.HELD,
+            occurrence_date__gte=slot.occurrence_date,
+        ).values_list("occurrence_date", flat=True)
+    )
+    while slot.occurrence_date in held:
+        slot = next_review_slot(engagement=engagement, now=slot.starts_at)
+    return slot
+
+
 def _ensure_occurrence(
     *, engagement: Engagement, kind: str, slot: Slot, people: MeetingPeople
 ) -> tuple[Meeting, bool]:
@@ -214,7 +231,7 @@ def meetings_schedule(
     review, new = _ensure_occurrence(
         engagement=engagement,
         kind=Meeting.Kind.ROADMAP_REVIEW,
-        slot=next_review_slot(engagement=engagement, now=now),
+        slot=_next_unheld_review_slot(engagement=engagement, now=now),
         people=review_people,
     )
     created += new
