@@ -475,3 +475,26 @@ def attendee_add(*, meeting: Meeting, person: User, required: bool = False) -> A
         defaults={"engagement_id": meeting.engagement_id, "required": required},
     )
     return attendee
+
+
+def attendee_leave_upcoming(
+    *, engagement_id: int, person_id: int, now: dt.datetime | None = None
+) -> int:
+    """Take someone who left the engagement off its meetings still to come, with the notices
+    and reminders not yet sent to them about any of its meetings; past meetings keep their
+    attendance. Returns how many meetings they left."""
+    now = now or timezone.now()
+    left, _detail = Attendee.objects.filter(
+        engagement_id=engagement_id,
+        person_id=person_id,
+        meeting__status=Meeting.Status.SCHEDULED,
+        meeting__starts_at__gt=now,
+    ).delete()
+    unsent = [DeliveryState.PENDING, DeliveryState.FAILED]
+    MeetingNotice.objects.filter(
+        engagement_id=engagement_id, person_id=person_id, state__in=unsent
+    ).update(state=DeliveryState.SKIPPED, note="left the engagement")
+    ReminderDelivery.objects.filter(
+        engagement_id=engagement_id, person_id=person_id, state__in=unsent
+    ).update(state=DeliveryState.SKIPPED, note="left the engagement")
+    return left

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -285,9 +286,12 @@ def _offsets(meeting: Meeting) -> list[int]:
         return default_reminder_offsets()
 
 
-def calendar_feed_for_token(token: str) -> bytes | None:
+def calendar_feed_for_token(
+    token: str, *, member_of: Callable[[User], Iterable[int]] | None = None
+) -> bytes | None:
     """The private .ics feed of the person holding this token: their meetings from 30 days ago
-    on (cancelled ones included, so calendars drop them); None for an unknown token."""
+    on (cancelled ones included, so calendars drop them), only of the engagements ``member_of``
+    says they still belong to (the roles decide); None for an unknown token."""
     if not token:
         return None
     preferences = (
@@ -296,8 +300,10 @@ def calendar_feed_for_token(token: str) -> bytes | None:
     if preferences is None:
         return None
     person = preferences.person
+    scope = Q() if member_of is None else Q(engagement_id__in=list(member_of(person)))
     meetings = list(
         Meeting.objects.filter(
+            scope,
             attendees__person=person,
             starts_at__gte=timezone.now() - dt.timedelta(days=FEED_PAST_DAYS),
         )

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from collab.models import Engagement, User
-from collab.rhythm import selectors
+from collab.rhythm import backlog_bridge, selectors
 from collab.rhythm.forms import (
     AgendaItemForm,
     MarkHeldForm,
@@ -65,6 +65,8 @@ def meeting_context(
         "can_close": can_close and meeting.starts_at <= timezone.now(),
         "can_schedule": can_schedule,
         "can_file": Action.FILE_TICKETS.value in actions and bool(roles & MEETING_EDITORS),
+        "ticket_kinds": backlog_bridge.ticket_kind_choices(),
+        "ticket_origins": backlog_bridge.ticket_origin_choices(),
         **_forms(
             detail,
             mine=mine,
