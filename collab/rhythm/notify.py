@@ -129,7 +129,9 @@ def meeting_invitations_create(*, attendees: Iterable[Attendee]) -> int:
     invitation per person and occurrence, at the occurrence's current sequence, so the ledger's
     unique key keeps a second scheduling run from sending it again. Digest readers get it in
     their digest, with its .ics."""
-    attendees = [a for a in attendees if a.person.is_active]
+    # A meeting already started (demo data scheduled in the past) needs no invitation.
+    now = timezone.now()
+    attendees = [a for a in attendees if a.person.is_active and a.meeting.starts_at > now]
     if not attendees:
         return 0
     by_person: dict[int, User] = {
