@@ -15,24 +15,11 @@ from django.utils.translation import gettext as _
 from collab.models import Engagement, Organization, User
 from collab.services import CADENCE_FIELDS, engagement_create, engagement_update
 from roles.models import Role
-from roles.rhythm import engagement_meetings_schedule
+from roles.rhythm import engagement_meetings_schedule_after_commit
 from roles.services import role_assignment_create
 
 # A change of one of these can call for occurrences the engagement does not have yet.
 SCHEDULE_FIELDS = CADENCE_FIELDS | {"status"}
-
-
-def _schedule_after_commit(engagement_id: int) -> None:
-    """Schedule the engagement's syncs and next review in this request, once the transaction
-    commits: the meetings exist at once, and a failure there cannot undo the change that called
-    for them (the hourly ``meetings_schedule_task`` catches up)."""
-
-    def schedule() -> None:
-        engagement = Engagement.objects.get(pk=engagement_id)
-        with transaction.atomic():
-            engagement_meetings_schedule(engagement=engagement)
-
-    transaction.on_commit(schedule)
 
 
 @transaction.atomic
@@ -45,10 +32,11 @@ def engagement_open(*, actor: User, **fields: Any) -> Engagement:
             {"agency": _("Only a member of an agency can open an engagement for it.")}
         )
     engagement = engagement_create(agency=agency, **fields)
+    # The opener's role schedules the engagement's syncs and next review right after commit
+    # (role_assignment_create): the new engagement has its meetings at once.
     role_assignment_create(
         engagement=engagement, person=actor, role=Role.AGENCY_ADMIN, allocation_percent=0
     )
-    _schedule_after_commit(engagement.pk)
     return engagement
 
 
@@ -59,5 +47,5 @@ def engagement_settings_update(*, engagement: Engagement, data: dict[str, Any]) 
     before = {name: getattr(engagement, name) for name in SCHEDULE_FIELDS}
     updated = engagement_update(engagement=engagement, data=data)
     if any(getattr(updated, name) != value for name, value in before.items()):
-        _schedule_after_commit(updated.pk)
+        engagement_meetings_schedule_after_commit(engagement_id=updated.pk)
     return updated

@@ -98,6 +98,19 @@ def engagement_meetings_schedule(
     )
 
 
+def engagement_meetings_schedule_after_commit(*, engagement_id: int) -> None:
+    """Schedule the engagement's syncs and next review (and invite its team) in this request,
+    once the transaction commits: the meetings exist at once, and a failure there cannot undo
+    the change that called for them (the hourly ``meetings_schedule_task`` catches up)."""
+
+    def schedule() -> None:
+        engagement = Engagement.objects.get(pk=engagement_id)
+        with transaction.atomic():
+            engagement_meetings_schedule(engagement=engagement)
+
+    transaction.on_commit(schedule)
+
+
 def meetings_schedule_all(*, now: dt.datetime | None = None) -> int:
     """Keep every active engagement's meetings scheduled; returns how many were created."""
     now = now or timezone.now()

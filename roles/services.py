@@ -20,6 +20,7 @@ from collab.common.tasks import enqueue_on_commit
 from collab.models import Engagement, User
 from collab.rhythm.scheduling import attendee_leave_upcoming
 from roles.models import Invitation, Role, RoleAssignment, assignment_today
+from roles.rhythm import engagement_meetings_schedule_after_commit
 
 INVITATION_SALT = "tandem.invitation"
 ASSIGNMENT_EDITABLE_FIELDS = ("allocation_percent", "start_date", "end_date")
@@ -65,6 +66,8 @@ def role_assignment_create(
     except IntegrityError:
         # Two admins assigning the same role at the same moment: the constraint decides.
         raise _already_member_error() from None
+    # The new member is on the engagement's upcoming meetings (and invited) at once.
+    engagement_meetings_schedule_after_commit(engagement_id=engagement.pk)
     return assignment
 
 

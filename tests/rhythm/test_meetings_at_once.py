@@ -264,3 +264,21 @@ def test_a_hand_written_title_stays_while_its_ticket_status_is_refreshed(engagem
 
     item.refresh_from_db()
     assert (item.title, item.ticket_status) == ("Talk about the ERP", "new")
+
+
+def test_a_new_team_member_is_on_the_upcoming_syncs_and_invited_at_once(
+    engagement, team, syncs, django_capture_on_commit_callbacks
+):
+    from collab.models import User
+    from collab.rhythm.models import Attendee, MeetingNotice
+    from roles.services import role_assignment_create
+
+    analyst = User.objects.create_user(email="ba@atelier.example", password="x-long-pass-42")
+    with (
+        time_machine.travel(NOW, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        role_assignment_create(engagement=engagement, person=analyst, role=Role.BUSINESS_ANALYST)
+
+    assert Attendee.objects.filter(person=analyst, required=False).count() == 8
+    assert MeetingNotice.objects.filter(person=analyst, kind="update").count() == 8
