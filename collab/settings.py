@@ -130,6 +130,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default: the web server and the worker write to one file. WAL lets readers
+    # go on while one writes; IMMEDIATE transactions take the write lock when they begin (a
+    # deferred one upgrading later fails at once with "database is locked" instead of
+    # waiting); the busy timeout makes a writer wait its turn for up to 20 s.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": int(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast instead of hanging a request when PostgreSQL is unreachable.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(

@@ -32,7 +32,7 @@ from collab.forms import (
 from collab.models import TIME_ZONE_CHOICES, Engagement, Weekday
 from roles import policy
 from roles.coverage import agency_work
-from roles.engagements import engagement_open
+from roles.engagements import engagement_open, engagement_settings_update
 from roles.models import Role
 from roles.policy import Action
 from roles.selectors import role_assignment_list
@@ -172,7 +172,7 @@ def engagement_update(request: HttpRequest, slug: str) -> HttpResponse:
         form = EngagementSettingsForm(request.POST)
         if form.is_valid():
             try:
-                services.engagement_update(engagement=engagement, data=form.cleaned_data)
+                engagement_settings_update(engagement=engagement, data=form.cleaned_data)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:

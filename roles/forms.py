@@ -11,7 +11,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from collab.models import ApiToken, User
+from collab.models import ApiToken, Language, User
 from roles.models import Role
 
 EMAIL_SEPARATORS = re.compile(r"[\s,;]+")
@@ -87,9 +87,20 @@ class ApiTokenForm(forms.Form):
 
 
 class InvitationSignUpForm(forms.Form):
-    """A new person accepting an invitation: a name and a password."""
+    """A new person accepting an invitation: a name, a password, and the time zone and
+    language Tandem shows them (suggested from their browser)."""
 
     display_name = forms.CharField(label=_("Your name"), max_length=150)
+    time_zone = forms.CharField(
+        label=_("Your time zone"),
+        max_length=64,
+        help_text=_("IANA name, for example Europe/Paris: meetings and reminders use it."),
+        # static/js/timezone-suggest.js fills it from the browser's zone.
+        widget=forms.TextInput(
+            attrs={"list": "time-zones", "autocomplete": "off", "data-suggest-time-zone": ""}
+        ),
+    )
+    language = forms.ChoiceField(label=_("Your language"), choices=Language.choices)
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -105,6 +116,9 @@ class InvitationSignUpForm(forms.Form):
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.email = email
+
+    def clean_time_zone(self) -> str:
+        return self.cleaned_data["time_zone"].strip()
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -8,14 +8,17 @@ agency roles of the core team are invited as optional to the sync.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collab.models import Engagement, User
 from collab.rhythm.models import Meeting
+from collab.rhythm.outcomes import meeting_mark_held
 from collab.rhythm.scheduling import MeetingPeople, ScheduleResult, meetings_schedule
 from roles.models import AGENCY_ROLES, Role, RoleAssignment
 from roles.policy import roles_of
@@ -95,6 +98,19 @@ def engagement_meetings_schedule(
     )
 
 
+def engagement_meetings_schedule_after_commit(*, engagement_id: int) -> None:
+    """Schedule the engagement's syncs and next review (and invite its team) in this request,
+    once the transaction commits: the meetings exist at once, and a failure there cannot undo
+    the change that called for them (the hourly ``meetings_schedule_task`` catches up)."""
+
+    def schedule() -> None:
+        engagement = Engagement.objects.get(pk=engagement_id)
+        with transaction.atomic():
+            engagement_meetings_schedule(engagement=engagement)
+
+    transaction.on_commit(schedule)
+
+
 def meetings_schedule_all(*, now: dt.datetime | None = None) -> int:
     """Keep every active engagement's meetings scheduled; returns how many were created."""
     now = now or timezone.now()
@@ -112,6 +128,25 @@ MEETING_SCHEDULERS = frozenset({Role.PROJECT_MANAGER, Role.AGENCY_ADMIN})
 MEETING_EDITORS = AGENCY_ROLES | {Role.DIRECTOR}
 # Marking a meeting held (it freezes it and emails the minutes): the two who run the sync.
 MEETING_CLOSERS = frozenset({Role.PROJECT_MANAGER, Role.DIRECTOR})
+# A roadmap review is co-led by the consultant, who may mark it held too.
+REVIEW_CLOSERS = MEETING_CLOSERS | {Role.CONSULTANT}
+
+
+def meeting_closers(kind: str) -> frozenset[Role]:
+    """Who may mark a meeting of this kind held."""
+    return REVIEW_CLOSERS if kind == Meeting.Kind.ROADMAP_REVIEW else MEETING_CLOSERS
+
+
+@transaction.atomic
+def meeting_held(
+    *, meeting: Meeting, attended: Iterable[User] | None = None, now: dt.datetime | None = None
+) -> Meeting:
+    """Mark a meeting held (``collab.rhythm`` freezes it and emails the minutes); once a
+    roadmap review is held, whenever that is, the next one is scheduled at once."""
+    meeting = meeting_mark_held(meeting=meeting, attended=attended, now=now)
+    if meeting.kind == Meeting.Kind.ROADMAP_REVIEW:
+        engagement_meetings_schedule(engagement=meeting.engagement, now=now)
+    return meeting
 
 
 def meeting_role_allows(

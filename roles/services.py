@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from collab.common.tasks import enqueue_on_commit
 from collab.models import Engagement, User
+from collab.rhythm.scheduling import attendee_leave_upcoming
 from roles.models import Invitation, Role, RoleAssignment, assignment_today
+from roles.rhythm import engagement_meetings_schedule_after_commit
 
 INVITATION_SALT = "tandem.invitation"
 ASSIGNMENT_EDITABLE_FIELDS = ("allocation_percent", "start_date", "end_date")
@@ -64,6 +66,8 @@ def role_assignment_create(
     except IntegrityError:
         # Two admins assigning the same role at the same moment: the constraint decides.
         raise _already_member_error() from None
+    # The new member is on the engagement's upcoming meetings (and invited) at once.
+    engagement_meetings_schedule_after_commit(engagement_id=engagement.pk)
     return assignment
 
 
@@ -80,9 +84,15 @@ def role_assignment_update(*, assignment: RoleAssignment, data: dict[str, Any]) 
     return assignment
 
 
+@transaction.atomic
 def role_assignment_remove(*, assignment: RoleAssignment) -> None:
-    """Take a role away; a person left with no role loses access to the engagement at once."""
+    """Take a role away; a person left with no role loses access to the engagement at once,
+    and in the same transaction leaves its upcoming meetings (no more invitations, updates or
+    reminders about them; their calendar feed no longer lists the engagement's meetings)."""
+    engagement_id, person_id = assignment.engagement_id, assignment.person_id
     assignment.delete()
+    if not RoleAssignment.objects.filter(engagement_id=engagement_id, person_id=person_id).exists():
+        attendee_leave_upcoming(engagement_id=engagement_id, person_id=person_id)
 
 
 def invitation_token(invitation: Invitation) -> str:
@@ -177,10 +187,16 @@ def invitation_check(*, token: str) -> Invitation:
 
 @transaction.atomic
 def invitation_accept(
-    *, token: str, password: str | None = None, display_name: str = ""
+    *,
+    token: str,
+    password: str | None = None,
+    display_name: str = "",
+    time_zone: str = "",
+    language: str = "",
 ) -> RoleAssignment:
-    """Accept an invitation: a new person sets a password, an existing account just gains the
-    role. The invitation row is locked so that a link can be used once only."""
+    """Accept an invitation: a new person sets a password, their time zone and language (the
+    defaults when not given), an existing account just gains the role. The invitation row is
+    locked so that a link can be used once only."""
     invitation = invitation_check(token=token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
@@ -190,6 +206,10 @@ def invitation_accept(
         if not password:
             raise ValidationError({"password": _("Choose a password.")})
         person = User(email=invitation.email, display_name=display_name.strip())
+        if time_zone:
+            person.time_zone = time_zone
+        if language:
+            person.language = language
         person.set_password(password)
         person.full_clean()
         person.save()

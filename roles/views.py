@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from collab.common.lookup import found_or_404
 from collab.forms import add_service_errors
-from collab.models import Engagement
+from collab.models import TIME_ZONE_CHOICES, Engagement, Language
 from collab.selectors import api_token_list, person_get_by_email
 from collab.services import api_token_create, api_token_revoke
 from roles import policy, services
@@ -217,6 +217,11 @@ def _refused(request: HttpRequest, refusal: InvitationRefused) -> HttpResponse:
     )
 
 
+def _suggested_language(request: HttpRequest) -> str:
+    language = (getattr(request, "LANGUAGE_CODE", "") or "").split("-")[0]
+    return language if language in Language.values else Language.ENGLISH
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -229,7 +234,16 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     engagement = invitation.engagement
     target = reverse("collab:engagement-detail", kwargs={"slug": engagement.slug})
     person = person_get_by_email(email=invitation.email)
-    form = None if person is not None else InvitationSignUpForm(email=invitation.email)
+    form = (
+        None
+        if person is not None
+        else InvitationSignUpForm(
+            email=invitation.email,
+            # The browser's language (Accept-Language, through the locale middleware); the
+            # time zone is suggested by the browser itself (static/js/timezone-suggest.js).
+            initial={"language": _suggested_language(request)},
+        )
+    )
     if request.method == "POST":
         if person is not None:
             try:
@@ -256,6 +270,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                     token=token,
                     password=form.cleaned_data["password1"],
                     display_name=form.cleaned_data["display_name"],
+                    time_zone=form.cleaned_data["time_zone"],
+                    language=form.cleaned_data["language"],
                 )
             except InvitationRefused as refusal:
                 return _refused(request, refusal)
@@ -282,5 +298,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 and request.user.pk != person.pk
             ),
             "form": form,
+            "time_zones": [name for name, _label in TIME_ZONE_CHOICES] if form else [],
         },
     )

@@ -267,6 +267,7 @@ PK_OBJECT_BY_ROUTE_NAME: dict[str, type] = {
     "rhythm:meeting-detail": Meeting,
     "rhythm:meeting-respond": Meeting,
     "rhythm:agenda-item-add": Meeting,
+    "rhythm:agenda-refresh": Meeting,
     "rhythm:agenda-item-update": Meeting,
     "rhythm:agenda-item-delete": Meeting,
     "rhythm:outcome-record": Meeting,

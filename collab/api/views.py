@@ -32,8 +32,8 @@ from collab.common.pagination import CursorPagination
 from collab.filters import EngagementFilter
 from collab.models import ApiToken, Engagement, User
 from collab.selectors import engagement_list
-from collab.services import engagement_update, person_update
-from roles.engagements import engagement_open
+from collab.services import person_update
+from roles.engagements import engagement_open, engagement_settings_update
 from roles.policy import (
     Action,
     can_create_engagements,
@@ -170,5 +170,7 @@ class EngagementDetailApi(APIView):
         require(request.user, Action.MANAGE_TEAM, engagement)
         serializer = EngagementUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        engagement = engagement_update(engagement=engagement, data=serializer.validated_data)
+        engagement = engagement_settings_update(
+            engagement=engagement, data=serializer.validated_data
+        )
         return Response(EngagementOutputSerializer(engagement, context={"request": request}).data)

@@ -49,6 +49,9 @@ class AgendaFacts:
     qa_failures: list[TicketFact] = field(default_factory=list)
     blocked: list[TicketFact] = field(default_factory=list)
     sprint: SprintFact | None = None
+    # Where the tickets of items already on the agenda (carried over or added by hand) stand
+    # now, by ticket id; a ticket missing here was deleted.
+    current: dict[int, TicketFact] = field(default_factory=dict)
 
 
 SECTIONS = tuple(AGENDA_SECTION_TITLES.items())
@@ -92,6 +95,7 @@ def _ticket_items(key: str, tickets: list[TicketFact]) -> list[tuple[str, dict[s
                 "title": f"{ticket.key} {ticket.title}",
                 "ticket_key": ticket.key,
                 "ticket_id": ticket.id,
+                "ticket_status": ticket.status,
                 "presenter_id": ticket.assignee_id,
                 "duration_minutes": TICKET_MINUTES,
             },
@@ -190,6 +194,7 @@ def agenda_build(
             )
         )
     AgendaItem.objects.bulk_create(rows)
+    _refresh_kept_items(meeting, facts)
     # Generated sections left empty by this preparation go away.
     AgendaSection.objects.filter(meeting=meeting).exclude(key="").exclude(
         pk__in=AgendaItem.objects.filter(meeting=meeting).values("section_id")
@@ -197,6 +202,33 @@ def agenda_build(
     meeting.agenda_built_at = now
     meeting.save(update_fields=["agenda_built_at"])
     return rows
+
+
+def _refresh_kept_items(meeting: Meeting, facts: AgendaFacts) -> None:
+    """Items kept across preparations (carried over, added by hand) that name a ticket show its
+    current title and status, not those of the week they were written."""
+    kept = AgendaItem.objects.filter(meeting=meeting, ticket_id__in=list(facts.current)).exclude(
+        source=AgendaItem.Source.GENERATED
+    )
+    changed = []
+    for item in kept:
+        ticket = facts.current[item.ticket_id or 0]
+        title = f"{ticket.key} {ticket.title}"[:300]
+        if item.source == AgendaItem.Source.MANUAL and not item.title.startswith(ticket.key):
+            title = item.title  # a hand-written title stays as its author wrote it
+        if (item.title, item.ticket_key, item.ticket_status) != (title, ticket.key, ticket.status):
+            item.title, item.ticket_key, item.ticket_status = title, ticket.key, ticket.status
+            changed.append(item)
+    AgendaItem.objects.bulk_update(changed, ["title", "ticket_key", "ticket_status"])
+
+
+def agenda_ticket_ids(*, meeting: Meeting) -> list[int]:
+    """The tickets named by a meeting's agenda items that survive a new preparation."""
+    return list(
+        AgendaItem.objects.filter(meeting=meeting, ticket_id__isnull=False)
+        .exclude(source=AgendaItem.Source.GENERATED)
+        .values_list("ticket_id", flat=True)
+    )
 
 
 def agenda_section_add(*, meeting: Meeting, title: str) -> AgendaSection:
@@ -303,6 +335,7 @@ def agenda_items_carry_over(*, meeting: Meeting) -> list[AgendaItem]:
             presenter_id=item.presenter_id,
             ticket_key=item.ticket_key,
             ticket_id=item.ticket_id,
+            ticket_status=item.ticket_status,
             source=AgendaItem.Source.CARRIED,
             carried_from=item,
             order=position,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -21,15 +21,19 @@ from collab.common.sweeps import Budget
 from collab.models import User
 from collab.rhythm import ledger
 from collab.rhythm.agenda import TicketFact
-from collab.rhythm.emails import build_message, format_time_only
+from collab.rhythm.emails import build_message, calendar_part, format_time_only
+from collab.rhythm.ics import invitation_ics, meeting_url
 from collab.rhythm.models import (
     ActionItem,
+    Attendee,
     DigestDelivery,
     Meeting,
+    MeetingNotice,
     Notification,
     PersonPreferences,
 )
-from collab.rhythm.notify import meeting_label
+from collab.rhythm.notify import DIGEST_NOTE, meeting_label
+from collab.rhythm.scheduling import rhythm_settings_get
 from collab.rhythm.sending import SweepResult, drain, send_chunk
 
 DIGEST_HOUR = dt.time(8, 0)
@@ -117,6 +121,48 @@ def digest_content(
     }
 
 
+def digest_calendar_changes(*, person: User, now: dt.datetime) -> list[Meeting]:
+    """The meetings whose invitation, update or cancellation was left to the person's digest in
+    the last day: the digest attaches each one's current .ics, so their calendar follows."""
+    meeting_ids = (
+        MeetingNotice.objects.filter(
+            person=person,
+            note=DIGEST_NOTE,
+            kind__in=[MeetingNotice.Kind.UPDATE, MeetingNotice.Kind.CANCEL],
+            next_attempt_at__gte=now - dt.timedelta(days=1),
+        )
+        .values("meeting_id")
+        .distinct()
+    )
+    return list(
+        Meeting.objects.filter(pk__in=meeting_ids, attendees__person=person)
+        .select_related("engagement", "organizer")
+        .prefetch_related(Prefetch("attendees", queryset=Attendee.objects.select_related("person")))
+        .order_by("starts_at", "pk")
+    )
+
+
+def _attach_calendars(
+    message: EmailMultiAlternatives, person: User, meetings: list[Meeting]
+) -> None:
+    opted_out = PersonPreferences.objects.filter(person=person, reminder_opt_out=True).exists()
+    with translation.override(person.language):
+        for meeting in meetings:
+            offsets = (
+                []
+                if opted_out
+                else rhythm_settings_get(engagement=meeting.engagement).reminder_offsets
+            )
+            ics, method = invitation_ics(
+                meeting=meeting,
+                attendees=meeting.attendees.all(),
+                summary=meeting_label(meeting),
+                description=meeting_url(meeting),
+                alarm_offsets=offsets,
+            )
+            message.attach(calendar_part(ics, method, filename=f"meeting-{meeting.pk}.ics"))
+
+
 def _digest_message(
     delivery: DigestDelivery, now: dt.datetime, tickets_waiting: TicketsWaiting
 ) -> EmailMultiAlternatives | None:
@@ -128,16 +174,24 @@ def _digest_message(
             now=now,
             tickets_waiting=tickets_waiting,
         )
-        if not any(content.values()):
+        changes = digest_calendar_changes(person=person, now=now)
+        if not any(content.values()) and not changes:
             return None
         subject = _("Your Tandem day: %(date)s") % {"date": delivery.local_date.isoformat()}
-    return build_message(
+        labels = [meeting_label(meeting) for meeting in changes]
+    message = build_message(
         person=person,
         subject=subject,
         template="digest",
-        context={**content, "local_date": delivery.local_date},
+        context={
+            **content,
+            "local_date": delivery.local_date,
+            "calendar_changes": labels,
+        },
         message_id=delivery.message_id,
     )
+    _attach_calendars(message, person, changes)
+    return message
 
 
 def digests_send(

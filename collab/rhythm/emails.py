@@ -58,7 +58,7 @@ def starts_in(minutes: int) -> str:
     }
 
 
-def calendar_part(ics: bytes, method: str) -> email.message.MIMEPart:
+def calendar_part(ics: bytes, method: str, filename: str = "invite.ics") -> email.message.MIMEPart:
     """The ``text/calendar; method=…`` attachment calendar clients act upon."""
     part = email.message.MIMEPart()
     part.set_content(
@@ -66,7 +66,7 @@ def calendar_part(ics: bytes, method: str) -> email.message.MIMEPart:
         subtype="calendar",
         charset="utf-8",
         params={"method": method},
-        filename="invite.ics",
+        filename=filename,
         disposition="attachment",
     )
     return part

@@ -99,6 +99,25 @@ class MeetingMoveForm(_TimesForm):
     """Move this one occurrence (the series keeps its other dates)."""
 
 
+class ActionItemTicketForm(forms.Form):
+    """What an action item becomes in the backlog: its kind and origin, chosen by the person
+    (the choices come from the backlog, through the rhythm's bridge)."""
+
+    kind = forms.ChoiceField(label=_("Kind"))
+    origin = forms.ChoiceField(label=_("Origin"))
+
+    def __init__(
+        self,
+        *args: Any,
+        kinds: Iterable[tuple[str, str]],
+        origins: Iterable[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "—"), *kinds]
+        self.fields["origin"].choices = [("", "—"), *origins]
+
+
 class RespondForm(forms.Form):
     response = forms.ChoiceField(
         label=_("Your answer"),

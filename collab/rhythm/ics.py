@@ -2,18 +2,22 @@
 
 Every meeting has one UID (``meeting-<id>@tandem``) for its whole life; ``SEQUENCE`` is the
 meeting's ``sequence``, raised by every service that changes it, so calendar clients replace
-the event they hold instead of adding a second one.
+the event they hold instead of adding a second one. Times carry the meeting's IANA zone (TZID,
+with its VTIMEZONE in the calendar), so a client shows a 10:00 Paris sync at 10:00 Paris time
+whatever the daylight-saving rules it knows; the organizer appears only as ORGANIZER (never as
+an attendee who has not answered); each reminder offset of the person becomes a VALARM.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from collab.rhythm.models import Attendee, Meeting
 
@@ -32,6 +36,37 @@ def _address(email: str, name: str) -> vCalAddress:
     return address
 
 
+def local_time(meeting: Meeting, moment: dt.datetime) -> dt.datetime:
+    """A meeting's instant in the meeting's own zone (written with its TZID)."""
+    return moment.astimezone(ZoneInfo(meeting.time_zone or "UTC"))
+
+
+def add_alarms(event: Event, *, offsets: Sequence[int], summary: str) -> None:
+    """One display VALARM per reminder offset (minutes before the start)."""
+    for minutes in sorted(set(offsets), reverse=True):
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary)
+        alarm.add("trigger", dt.timedelta(minutes=-minutes))
+        event.add_component(alarm)
+
+
+def add_people(event: Event, *, meeting: Meeting, attendees: Iterable[Attendee]) -> None:
+    """ORGANIZER, then every attendee but the organizer with their role and answer."""
+    organizer = meeting.organizer if meeting.organizer_id else None
+    if organizer is not None:
+        event.add("organizer", _address(organizer.email, str(organizer)))
+    for attendee in attendees:
+        if attendee.person_id == meeting.organizer_id:
+            continue
+        address = _address(attendee.person.email, str(attendee.person))
+        address.params["role"] = vText(
+            "REQ-PARTICIPANT" if attendee.required else "OPT-PARTICIPANT"
+        )
+        address.params["partstat"] = vText(PARTSTAT[attendee.response])
+        event.add("attendee", address, encode=0)
+
+
 def meeting_event(
     *,
     meeting: Meeting,
@@ -39,13 +74,15 @@ def meeting_event(
     summary: str,
     description: str = "",
     stamp: dt.datetime | None = None,
+    alarm_offsets: Sequence[int] = (),
 ) -> Event:
-    """The VEVENT of a meeting (times in UTC; a cancelled meeting has STATUS:CANCELLED)."""
+    """The VEVENT of a meeting (times in its zone; a cancelled meeting has STATUS:CANCELLED and
+    no alarm)."""
     event = Event()
     event.add("uid", meeting.uid)
     event.add("dtstamp", stamp or timezone.now())
-    event.add("dtstart", meeting.starts_at.astimezone(dt.UTC))
-    event.add("dtend", meeting.ends_at.astimezone(dt.UTC))
+    event.add("dtstart", local_time(meeting, meeting.starts_at))
+    event.add("dtend", local_time(meeting, meeting.ends_at))
     event.add("sequence", meeting.sequence)
     event.add("summary", summary)
     if description:
@@ -55,16 +92,11 @@ def meeting_event(
         event.add("location", location)
     if meeting.video_url:
         event.add("url", meeting.video_url)
-    event.add("status", "CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED")
-    if meeting.organizer_id and meeting.organizer is not None:
-        event.add("organizer", _address(meeting.organizer.email, str(meeting.organizer)))
-    for attendee in attendees:
-        address = _address(attendee.person.email, str(attendee.person))
-        address.params["role"] = vText(
-            "REQ-PARTICIPANT" if attendee.required else "OPT-PARTICIPANT"
-        )
-        address.params["partstat"] = vText(PARTSTAT[attendee.response])
-        event.add("attendee", address, encode=0)
+    cancelled = meeting.status == Meeting.Status.CANCELLED
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    add_people(event, meeting=meeting, attendees=attendees)
+    if not cancelled:
+        add_alarms(event, offsets=alarm_offsets, summary=summary)
     return event
 
 
@@ -77,18 +109,39 @@ def calendar_bytes(*, events: Iterable[Event], method: str | None, name: str = "
         calendar.add("method", method)
     if name:
         calendar.add("x-wr-calname", name)
+    events = list(events)
     for event in events:
         calendar.add_component(event)
+    add_timezones(calendar, events)
     return calendar.to_ical()
 
 
+def add_timezones(calendar: Calendar, events: list[Event]) -> None:
+    """A VTIMEZONE for every TZID used, covering only the years of the events: a definition
+    from 1970 on is long and read wrongly by some parsers (vobject takes summer for winter)."""
+    days = [event.decoded(name).date() for event in events for name in ("dtstart", "dtend")]
+    if days:
+        calendar.add_missing_timezones(
+            first_date=dt.date(min(days).year, 1, 1), last_date=dt.date(max(days).year + 1, 1, 1)
+        )
+
+
 def invitation_ics(
-    *, meeting: Meeting, attendees: Iterable[Attendee], summary: str, description: str = ""
+    *,
+    meeting: Meeting,
+    attendees: Iterable[Attendee],
+    summary: str,
+    description: str = "",
+    alarm_offsets: Sequence[int] = (),
 ) -> tuple[bytes, str]:
     """An invitation attachment and its method: REQUEST, or CANCEL for a cancelled meeting."""
     method = "CANCEL" if meeting.status == Meeting.Status.CANCELLED else "REQUEST"
     event = meeting_event(
-        meeting=meeting, attendees=attendees, summary=summary, description=description
+        meeting=meeting,
+        attendees=attendees,
+        summary=summary,
+        description=description,
+        alarm_offsets=alarm_offsets,
     )
     return calendar_bytes(events=[event], method=method), method
 

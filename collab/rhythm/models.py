@@ -398,6 +398,9 @@ class AgendaItem(models.Model):
     )
     ticket_key = models.CharField(_("ticket"), max_length=24, blank=True)
     ticket_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The ticket's status code when the agenda was last prepared (shown with the backlog's
+    # label), so that a carried-over item shows where its ticket stands now.
+    ticket_status = models.CharField(max_length=20, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     carried_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="carried_to"

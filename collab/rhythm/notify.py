@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from collab.common.tasks import enqueue_on_commit
 from collab.models import User
 from collab.rhythm.models import (
+    Attendee,
     DeliveryState,
     Meeting,
     MeetingNotice,
@@ -19,6 +20,8 @@ from collab.rhythm.models import (
 )
 
 NOTICES_TASK = "collab.rhythm.tasks.notices_send_task"
+# The note of a notice left to the person's daily digest (which attaches its .ics).
+DIGEST_NOTE = "daily digest"
 
 
 def meeting_label(meeting: Meeting) -> str:
@@ -95,28 +98,59 @@ def meeting_notices_create(*, meeting: Meeting, kind: str) -> int:
     cancellation (the digest lists them); the minutes go to every attendee."""
     attendees = list(meeting.attendees.select_related("person", "person__preferences"))
     people = [attendee.person for attendee in attendees if attendee.person.is_active]
-    rows = []
-    for person in people:
-        digest = (
-            kind != MeetingNotice.Kind.MINUTES
-            and _mode(person) == PersonPreferences.NotificationMode.DAILY_DIGEST
-        )
-        rows.append(
-            MeetingNotice(
-                engagement_id=meeting.engagement_id,
-                meeting=meeting,
-                person=person,
-                kind=kind,
-                sequence=meeting.sequence,
-                state=DeliveryState.SKIPPED if digest else DeliveryState.PENDING,
-                note="daily digest" if digest else "",
-                message_id=notice_message_id(
-                    meeting_id=meeting.pk, person_id=person.pk, kind=kind, sequence=meeting.sequence
-                ),
-            )
-        )
+    rows = [_notice_row(meeting, person, kind) for person in people]
     MeetingNotice.objects.bulk_create(rows, ignore_conflicts=True)
     notifications_add(people=people, meeting=meeting, kind=kind)
+    enqueue_on_commit(NOTICES_TASK)
+    return len(rows)
+
+
+def _notice_row(meeting: Meeting, person: User, kind: str) -> MeetingNotice:
+    digest = (
+        kind != MeetingNotice.Kind.MINUTES
+        and _mode(person) == PersonPreferences.NotificationMode.DAILY_DIGEST
+    )
+    return MeetingNotice(
+        engagement_id=meeting.engagement_id,
+        meeting=meeting,
+        person=person,
+        kind=kind,
+        sequence=meeting.sequence,
+        state=DeliveryState.SKIPPED if digest else DeliveryState.PENDING,
+        note=DIGEST_NOTE if digest else "",
+        message_id=notice_message_id(
+            meeting_id=meeting.pk, person_id=person.pk, kind=kind, sequence=meeting.sequence
+        ),
+    )
+
+
+def meeting_invitations_create(*, attendees: Iterable[Attendee]) -> int:
+    """Invite people just added to scheduled occurrences (a cadence's syncs and reviews): one
+    invitation per person and occurrence, at the occurrence's current sequence, so the ledger's
+    unique key keeps a second scheduling run from sending it again. Digest readers get it in
+    their digest, with its .ics."""
+    # A meeting already started (demo data scheduled in the past) needs no invitation.
+    now = timezone.now()
+    attendees = [a for a in attendees if a.person.is_active and a.meeting.starts_at > now]
+    if not attendees:
+        return 0
+    by_person: dict[int, User] = {
+        person.pk: person
+        for person in User.objects.filter(pk__in={a.person_id for a in attendees}).select_related(
+            "preferences"
+        )
+    }
+    rows = [
+        _notice_row(attendee.meeting, by_person[attendee.person_id], MeetingNotice.Kind.UPDATE)
+        for attendee in attendees
+    ]
+    MeetingNotice.objects.bulk_create(rows, ignore_conflicts=True)
+    for attendee in attendees:
+        notifications_add(
+            people=[by_person[attendee.person_id]],
+            meeting=attendee.meeting,
+            kind=MeetingNotice.Kind.UPDATE,
+        )
     enqueue_on_commit(NOTICES_TASK)
     return len(rows)
 

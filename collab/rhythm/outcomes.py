@@ -23,9 +23,23 @@ from collab.rhythm.models import (
     MeetingNotice,
     Outcome,
 )
-from collab.rhythm.notify import meeting_notices_create
+from collab.rhythm.notify import meeting_label, meeting_notices_create, notifications_write
 from collab.webhooks.models import WebhookEvent
 from collab.webhooks.services import webhook_event_emit
+
+
+def meeting_decision_log(*, meeting: Meeting, actor: User, text: str) -> Outcome:
+    """Record a decision taken in a meeting by another part of Tandem (a roadmap review's
+    session): it joins the meeting's minutes and the engagement's decision log. Unlike
+    ``outcome_record`` it is accepted once the meeting is held, since the review session, not
+    the meeting, decides when its decisions are taken."""
+    return Outcome.objects.create(
+        engagement_id=meeting.engagement_id,
+        meeting=meeting,
+        kind=Outcome.Kind.DECISION,
+        text=text.strip(),
+        recorded_by=actor,
+    )
 
 
 class StaleNotes(ValidationError):
@@ -96,7 +110,32 @@ def action_item_create(
     )
     item.full_clean(exclude=["engagement", "meeting", "outcome"])
     item.save()
+    if owner is not None:
+        _tell_owner(item, owner)
     return item
+
+
+def _tell_owner(item: ActionItem, owner: User) -> None:
+    """The owner hears of their action item in their inbox (and so their digest), whether or
+    not they were invited to the meeting that raised it."""
+
+    def compose() -> tuple[str, str]:
+        title = _("Action item for you: %(title)s") % {"title": item.title}
+        body = _("Due %(date)s.") % {"date": item.due_date.isoformat()}
+        if item.meeting is not None:
+            body = _("From the meeting “%(meeting)s”. Due %(date)s.") % {
+                "meeting": meeting_label(item.meeting),
+                "date": item.due_date.isoformat(),
+            }
+        return title, body
+
+    notifications_write(
+        people=[owner],
+        engagement_id=item.engagement_id,
+        kind="action_item_assigned",
+        compose=compose,
+        url=f"{meeting_url(item.meeting)}#action-items" if item.meeting is not None else "",
+    )
 
 
 def action_item_complete(*, item: ActionItem, done: bool = True) -> ActionItem:

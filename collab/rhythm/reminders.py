@@ -162,26 +162,45 @@ class _SweepCache:
         self.ics: dict[tuple, tuple[bytes, str]] = {}
         self.reminders: dict[tuple, tuple[BatchEmail, str]] = {}
         self.urls: dict[int, str] = {}
+        self.offsets: dict[int, tuple[int, ...]] = {}
 
     def url(self, meeting: Meeting) -> str:
         if meeting.pk not in self.urls:
             self.urls[meeting.pk] = meeting_url(meeting)
         return self.urls[meeting.pk]
 
+    def alarm_offsets(self, meeting: Meeting, person: User) -> tuple[int, ...]:
+        """The calendar alarms match the reminders the person gets: none after an opt-out."""
+        if _opted_out(person):
+            return ()
+        if meeting.engagement_id not in self.offsets:
+            settings = rhythm_settings_get(engagement=meeting.engagement)
+            self.offsets[meeting.engagement_id] = tuple(settings.reminder_offsets)
+        return self.offsets[meeting.engagement_id]
+
     @staticmethod
     def version(meeting: Meeting) -> tuple:
         return (meeting.pk, meeting.sequence, meeting.status)
 
     def invitation(
-        self, meeting: Meeting, attendees: list[Attendee], language: str
+        self,
+        meeting: Meeting,
+        attendees: list[Attendee],
+        language: str,
+        offsets: tuple[int, ...],
     ) -> tuple[bytes, str]:
         with translation.override(language):
             summary = meeting_label(meeting)
-        # Keyed by the summary, not the language: a titled meeting has one .ics for everyone.
-        key = (*self.version(meeting), summary)
+        # Keyed by the summary, not the language: a titled meeting has one .ics for everyone
+        # whose alarms are the same.
+        key = (*self.version(meeting), summary, offsets)
         if key not in self.ics:
             self.ics[key] = invitation_ics(
-                meeting=meeting, attendees=attendees, summary=summary, description=self.url(meeting)
+                meeting=meeting,
+                attendees=attendees,
+                summary=summary,
+                description=self.url(meeting),
+                alarm_offsets=offsets,
             )
         return self.ics[key]
 
@@ -190,9 +209,10 @@ class _SweepCache:
     ) -> tuple[BatchEmail, str]:
         """The reminder for everyone of the person's language and zone, and its "when"."""
         language, zone = person.language, person.time_zone
-        key = (*self.version(meeting), language, zone, minutes_left)
+        offsets = self.alarm_offsets(meeting, person)
+        key = (*self.version(meeting), language, zone, minutes_left, offsets)
         if key not in self.reminders:
-            ics, method = self.invitation(meeting, attendees, language)
+            ics, method = self.invitation(meeting, attendees, language, offsets)
             with translation.override(language):
                 context = {
                     **_meeting_context(meeting, language=language, zone=zone),
@@ -362,7 +382,9 @@ def _notice_message(
             subject = _("Invitation: %(meeting)s") % {"meeting": label}
         else:
             subject = _("Updated invitation: %(meeting)s") % {"meeting": label}
-        ics, method = cache.invitation(meeting, attendees, person.language)
+        ics, method = cache.invitation(
+            meeting, attendees, person.language, cache.alarm_offsets(meeting, person)
+        )
     context["kind"] = notice.kind
     return build_message(
         person=person,

@@ -29,7 +29,7 @@ from collab.rhythm.models import (
     ReminderDelivery,
     RhythmSettings,
 )
-from collab.rhythm.notify import meeting_notices_create
+from collab.rhythm.notify import meeting_invitations_create, meeting_notices_create
 
 SYNC_WEEKS_AHEAD = 8
 PERIOD_MONTHS = {
@@ -132,6 +132,23 @@ def next_review_slot(*, engagement: Engagement, now: dt.datetime) -> Slot:
         period = _add_months(period, months)
 
 
+def _next_unheld_review_slot(*, engagement: Engagement, now: dt.datetime) -> Slot:
+    """The next review slot whose period's review is not held yet: a review moved earlier and
+    held already stands for its period, so the next one is the following period's."""
+    slot = next_review_slot(engagement=engagement, now=now)
+    held = set(
+        Meeting.objects.filter(
+            engagement=engagement,
+            kind=Meeting.Kind.ROADMAP_REVIEW,
+            status=Meeting.Status.HELD,
+            occurrence_date__gte=slot.occurrence_date,
+        ).values_list("occurrence_date", flat=True)
+    )
+    while slot.occurrence_date in held:
+        slot = next_review_slot(engagement=engagement, now=slot.starts_at)
+    return slot
+
+
 def _ensure_occurrence(
     *, engagement: Engagement, kind: str, slot: Slot, people: MeetingPeople
 ) -> tuple[Meeting, bool]:
@@ -162,20 +179,24 @@ def _ensure_occurrence(
     return meeting, True
 
 
-def _ensure_attendees(meetings: list[Meeting], people: MeetingPeople) -> None:
-    Attendee.objects.bulk_create(
-        [
-            Attendee(
-                engagement_id=meeting.engagement_id,
-                meeting=meeting,
-                person=person,
-                required=required,
-            )
-            for meeting in meetings
-            for person, required in people.attendees
-        ],
-        ignore_conflicts=True,
+def _ensure_attendees(meetings: list[Meeting], people: MeetingPeople) -> list[Attendee]:
+    """Invite the people to the meetings; returns the attendees that were not there before."""
+    present = set(
+        Attendee.objects.filter(meeting__in=meetings).values_list("meeting_id", "person_id")
     )
+    new = [
+        Attendee(
+            engagement_id=meeting.engagement_id,
+            meeting=meeting,
+            person=person,
+            required=required,
+        )
+        for meeting in meetings
+        for person, required in people.attendees
+        if (meeting.pk, person.pk) not in present
+    ]
+    Attendee.objects.bulk_create(new, ignore_conflicts=True)
+    return new
 
 
 @dataclass(frozen=True)
@@ -194,7 +215,8 @@ def meetings_schedule(
 ) -> ScheduleResult:
     """Keep the next eight weekly syncs and the next roadmap review of an active engagement
     scheduled, with their attendees; running it again creates nothing (one occurrence per
-    cadence period). Cancelled or moved occurrences stay as they are."""
+    cadence period). Cancelled or moved occurrences stay as they are. Each person newly on an
+    upcoming occurrence gets its invitation once (a notice row, sent after commit)."""
     now = now or timezone.now()
     if engagement.status != Engagement.Status.ACTIVE:
         return ScheduleResult(created=0, syncs=[], review=None)
@@ -209,7 +231,7 @@ def meetings_schedule(
     review, new = _ensure_occurrence(
         engagement=engagement,
         kind=Meeting.Kind.ROADMAP_REVIEW,
-        slot=next_review_slot(engagement=engagement, now=now),
+        slot=_next_unheld_review_slot(engagement=engagement, now=now),
         people=review_people,
     )
     created += new
@@ -220,8 +242,8 @@ def meetings_schedule(
         (Meeting.Kind.WEEKLY_SYNC, sync_people),
         (Meeting.Kind.ROADMAP_REVIEW, review_people),
     ):
-        meetings = list(upcoming.filter(kind=kind))
-        _ensure_attendees(meetings, people)
+        meetings = list(upcoming.filter(kind=kind).select_related("engagement"))
+        meeting_invitations_create(attendees=_ensure_attendees(meetings, people))
         upcoming.filter(kind=kind).exclude(missing_roles=people.missing_roles).update(
             missing_roles=people.missing_roles
         )
@@ -453,3 +475,26 @@ def attendee_add(*, meeting: Meeting, person: User, required: bool = False) -> A
         defaults={"engagement_id": meeting.engagement_id, "required": required},
     )
     return attendee
+
+
+def attendee_leave_upcoming(
+    *, engagement_id: int, person_id: int, now: dt.datetime | None = None
+) -> int:
+    """Take someone who left the engagement off its meetings still to come, with the notices
+    and reminders not yet sent to them about any of its meetings; past meetings keep their
+    attendance. Returns how many meetings they left."""
+    now = now or timezone.now()
+    left, _detail = Attendee.objects.filter(
+        engagement_id=engagement_id,
+        person_id=person_id,
+        meeting__status=Meeting.Status.SCHEDULED,
+        meeting__starts_at__gt=now,
+    ).delete()
+    unsent = [DeliveryState.PENDING, DeliveryState.FAILED]
+    MeetingNotice.objects.filter(
+        engagement_id=engagement_id, person_id=person_id, state__in=unsent
+    ).update(state=DeliveryState.SKIPPED, note="left the engagement")
+    ReminderDelivery.objects.filter(
+        engagement_id=engagement_id, person_id=person_id, state__in=unsent
+    ).update(state=DeliveryState.SKIPPED, note="left the engagement")
+    return left

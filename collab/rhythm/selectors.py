@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -20,6 +21,8 @@ from collab.rhythm.models import (
     Notification,
     Outcome,
     PersonPreferences,
+    RhythmSettings,
+    default_reminder_offsets,
 )
 from collab.rhythm.notify import meeting_label
 
@@ -276,9 +279,19 @@ def minutes_get(*, meeting: Meeting) -> Minutes:
     )
 
 
-def calendar_feed_for_token(token: str) -> bytes | None:
+def _offsets(meeting: Meeting) -> list[int]:
+    try:
+        return list(meeting.engagement.rhythm_settings.reminder_offsets)
+    except RhythmSettings.DoesNotExist:
+        return default_reminder_offsets()
+
+
+def calendar_feed_for_token(
+    token: str, *, member_of: Callable[[User], Iterable[int]] | None = None
+) -> bytes | None:
     """The private .ics feed of the person holding this token: their meetings from 30 days ago
-    on (cancelled ones included, so calendars drop them); None for an unknown token."""
+    on (cancelled ones included, so calendars drop them), only of the engagements ``member_of``
+    says they still belong to (the roles decide); None for an unknown token."""
     if not token:
         return None
     preferences = (
@@ -287,12 +300,14 @@ def calendar_feed_for_token(token: str) -> bytes | None:
     if preferences is None:
         return None
     person = preferences.person
+    scope = Q() if member_of is None else Q(engagement_id__in=list(member_of(person)))
     meetings = list(
         Meeting.objects.filter(
+            scope,
             attendees__person=person,
             starts_at__gte=timezone.now() - dt.timedelta(days=FEED_PAST_DAYS),
         )
-        .select_related("engagement", "organizer")
+        .select_related("engagement__rhythm_settings", "organizer")
         .prefetch_related(Prefetch("attendees", queryset=Attendee.objects.select_related("person")))
         .order_by("starts_at", "pk")
     )
@@ -303,6 +318,7 @@ def calendar_feed_for_token(token: str) -> bytes | None:
                 attendees=meeting.attendees.all(),
                 summary=meeting_label(meeting),
                 description=meeting_url(meeting),
+                alarm_offsets=[] if preferences.reminder_opt_out else _offsets(meeting),
             )
             for meeting in meetings
         ]

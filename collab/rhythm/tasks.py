@@ -16,11 +16,9 @@ from django.utils import timezone
 from collab.common.sweeps import SweepStopped, stop_on_sigterm
 from collab.common.tasks import enqueue_on_commit
 from collab.rhythm import backlog_bridge
-from collab.rhythm.agenda import agenda_build
 from collab.rhythm.digest import digests_sweep
 from collab.rhythm.models import Meeting
 from collab.rhythm.reminders import notices_sweep, reminders_sweep
-from collab.rhythm.selectors import agenda_since
 
 AGENDA_LEAD_TIME = dt.timedelta(hours=24)
 
@@ -78,7 +76,6 @@ def agenda_prepare_task() -> int:
     ).select_related("engagement")
     prepared = 0
     for meeting in meetings:
-        facts = backlog_bridge.agenda_facts(meeting.engagement, agenda_since(meeting=meeting))
-        agenda_build(meeting=meeting, facts=facts, now=now)
+        backlog_bridge.agenda_prepare(meeting=meeting, now=now)
         prepared += 1
     return prepared

@@ -14,6 +14,7 @@ urlpatterns = [
     path(_M, meetings.meeting_detail, name="meeting-detail"),
     path(f"{_M}respond/", meetings.meeting_respond, name="meeting-respond"),
     path(f"{_M}agenda/", agenda.agenda_item_add, name="agenda-item-add"),
+    path(f"{_M}agenda/refresh/", agenda.agenda_refresh, name="agenda-refresh"),
     path(f"{_M}agenda/<int:item_pk>/", agenda.agenda_item_update, name="agenda-item-update"),
     path(f"{_M}agenda/<int:item_pk>/delete/", agenda.agenda_item_delete, name="agenda-item-delete"),
     path(f"{_M}outcomes/", outcomes.outcome_record, name="outcome-record"),

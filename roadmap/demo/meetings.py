@@ -19,7 +19,14 @@ from zoneinfo import ZoneInfo
 from backlog.models import Ticket
 from collab.models import Engagement, User
 from collab.rhythm.backlog_bridge import agenda_facts
-from collab.rhythm.models import ActionItem, Attendee, Meeting, Outcome
+from collab.rhythm.models import (
+    ActionItem,
+    Attendee,
+    DeliveryState,
+    Meeting,
+    MeetingNotice,
+    Outcome,
+)
 from collab.rhythm.scheduling import sync_slots
 from collab.rhythm.selectors import agenda_since
 from collab.rhythm.services import (
@@ -30,7 +37,7 @@ from collab.rhythm.services import (
     meeting_notes_save,
     outcome_record,
 )
-from roadmap.demo.tickets import demo_people
+from roadmap.demo.tickets import demo_people, demo_tickets_titled
 from roles.models import Role
 from roles.rhythm import engagement_meetings_schedule
 
@@ -271,14 +278,7 @@ def _past_syncs(engagement: Engagement, now: dt.datetime) -> int:
         engagement=engagement, now=ended[0].starts_at - dt.timedelta(minutes=1)
     )
     people = _holders(engagement)
-    tickets = {
-        ticket.title: ticket
-        for ticket in Ticket.objects.filter(
-            engagement=engagement,
-            external_ref__startswith="DEMO-",
-            title__in=[spec.ticket for spec in specs],
-        ).select_related("engagement")
-    }
+    tickets = demo_tickets_titled(engagement, [spec.ticket for spec in specs])
     held = 0
     for slot, spec in zip(ended, specs, strict=False):
         meeting = Meeting.objects.filter(
@@ -334,3 +334,13 @@ def seed_meetings(
             f"{engagement.name}: {held} past syncs held, {ahead} meetings ahead, "
             f"next sync's agenda {'prepared' if prepared else 'already there'}"
         )
+
+
+def past_meeting_notices_skip(*, engagements: Iterable[Engagement], now: dt.datetime) -> int:
+    """The demo holds meetings in the past: their minutes, invitations and updates are history,
+    not news, so the first start after seeding emails none of them (recorded as skipped)."""
+    return MeetingNotice.objects.filter(
+        engagement__in=list(engagements),
+        state=DeliveryState.PENDING,
+        meeting__starts_at__lt=now,
+    ).update(state=DeliveryState.SKIPPED, note="demo data: meeting already past")

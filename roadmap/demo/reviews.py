@@ -30,7 +30,7 @@ from collab.rhythm.services import (
     rhythm_settings_get,
 )
 from roadmap.dashboard.selectors import current_quarter
-from roadmap.demo.tickets import demo_people
+from roadmap.demo.tickets import demo_people, demo_tickets_titled
 from roadmap.models import RoadmapItem, RoadmapItemStatus
 from roadmap.reviews.models import Review, ReviewState, ValueRealisation
 from roadmap.reviews.services import (
@@ -167,7 +167,7 @@ def _review_meeting(engagement: Engagement, slot: Slot, organizer: User) -> Meet
 def _titled(engagement: Engagement, title: str) -> Ticket | None:
     if not title:
         return None
-    return Ticket.objects.get(engagement=engagement, external_ref__startswith="DEMO-", title=title)
+    return demo_tickets_titled(engagement, [title]).get(title)
 
 
 def _items_as_then(
@@ -226,7 +226,9 @@ def _hold_review(
         roadmap_item_update(item=item, data=fields)
     if spec.then_pin:
         # Between this review and the next, the director pinned a ticket to the top.
-        ticket_pin_rank(actor=director, ticket=_titled(engagement, spec.then_pin), rank=1)
+        pinned = _titled(engagement, spec.then_pin)
+        if pinned is not None:  # a demo ticket deleted since is left alone
+            ticket_pin_rank(actor=director, ticket=pinned, rank=1)
 
 
 def _next_review_pack(engagement: Engagement, now: dt.datetime) -> bool:
@@ -252,14 +254,12 @@ def _next_review_pack(engagement: Engagement, now: dt.datetime) -> bool:
 def _realisations(write: Callable[[str], None], now: dt.datetime) -> None:
     sweep = value_realisations_sweep(now=now)
     slug, title, value = REALISED
+    engagement = Engagement.objects.filter(slug=slug).first()
+    ticket = demo_tickets_titled(engagement, [title]).get(title) if engagement else None
     realisation = (
-        ValueRealisation.objects.filter(
-            ticket__engagement__slug=slug,
-            ticket__external_ref__startswith="DEMO-",
-            ticket__title=title,
-        )
-        .select_related("ticket__engagement")
-        .first()
+        ValueRealisation.objects.filter(ticket=ticket).select_related("ticket__engagement").first()
+        if ticket is not None
+        else None
     )
     recorded = 0
     if realisation is not None and realisation.recorded_at is None:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from backlog.models import Ticket
 from collab.models import Engagement, User
 from roadmap.dashboard.selectors import current_quarter
-from roadmap.demo.tickets import demo_people
+from roadmap.demo.tickets import demo_people, demo_tickets_titled
 from roadmap.models import (
     AlignmentLevel,
     Lane,
@@ -435,19 +435,11 @@ ROADMAP: dict[str, tuple[DemoItem, ...]] = {
 
 
 def _demo_tickets(engagement: Engagement, titles: Iterable[str]) -> list[Ticket]:
-    """The engagement's demo tickets with these titles, in that order (a missing one is a
-    mistake in the demo data)."""
+    """The engagement's demo tickets with these titles in the demo data, in that order, found
+    by their demo key (a renamed one is still found; one deleted since is left out)."""
     wanted = list(titles)
-    found = {
-        ticket.title: ticket
-        for ticket in Ticket.objects.filter(
-            engagement=engagement, external_ref__startswith="DEMO-", title__in=wanted
-        )
-    }
-    missing = [title for title in wanted if title not in found]
-    if missing:
-        raise LookupError(f"{engagement.slug}: no demo ticket titled {missing}")
-    return [found[title] for title in wanted]
+    found = demo_tickets_titled(engagement, wanted)
+    return [found[title] for title in wanted if title in found]
 
 
 def _objectives(engagement: Engagement) -> tuple[list[StrategicObjective], int]:
@@ -483,10 +475,7 @@ def _alignments(
             for rank, index in enumerate(spec.objectives):
                 level = AlignmentLevel.KEY if rank == 0 else AlignmentLevel.SUPPORTS
                 pairs.setdefault((title, index), level)
-    tickets = {
-        ticket.title: ticket
-        for ticket in _demo_tickets(engagement, dict.fromkeys(title for title, _i in pairs))
-    }
+    tickets = demo_tickets_titled(engagement, dict.fromkeys(title for title, _i in pairs))
     existing = set(
         TicketAlignment.objects.filter(ticket__engagement=engagement).values_list(
             "ticket_id", "objective_id"
@@ -494,8 +483,8 @@ def _alignments(
     )
     created = 0
     for (title, index), level in pairs.items():
-        ticket, objective = tickets[title], objectives[index]
-        if (ticket.pk, objective.pk) in existing:
+        ticket, objective = tickets.get(title), objectives[index]
+        if ticket is None or (ticket.pk, objective.pk) in existing:
             continue
         alignment_set(actor=actor, ticket=ticket, objective=objective, level=level)
         created += 1

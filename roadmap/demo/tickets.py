@@ -11,7 +11,7 @@ was delivered — demo history, written once, when the ticket is filed.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -410,6 +410,22 @@ def _demo_qa(
     if ticket.kind in VALUE_KINDS:
         services.ticket_accept(actor=director, ticket=ticket)
     services.ticket_transition(actor=tester, ticket=ticket, to_status="done")
+
+
+def demo_tickets_titled(engagement: Engagement, titles: Iterable[str]) -> dict[str, Ticket]:
+    """The engagement's demo tickets named in the demo data by these titles, found by their
+    ``DEMO-<n>`` key, so a ticket renamed since is still found; a deleted one is left out."""
+    refs = {
+        spec[3]: f"DEMO-{number}"
+        for number, spec in enumerate(DEMO_TICKETS.get(engagement.slug, ()), start=1)
+    }
+    wanted = {refs[title]: title for title in titles if title in refs}
+    return {
+        wanted[ticket.external_ref]: ticket
+        for ticket in Ticket.objects.filter(
+            engagement=engagement, external_ref__in=list(wanted)
+        ).select_related("engagement")
+    }
 
 
 def seed_tickets(

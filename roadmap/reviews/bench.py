@@ -111,9 +111,10 @@ def _sign_off(engagement: Engagement, director: User, consultant: User) -> tuple
             engagement=engagement, meeting=meeting, person=person, required=True, attended=True
         )
     review = services.review_for_meeting(meeting=meeting)
-    review = services.review_start(actor=consultant, review=review)
+    # A session starts on its meeting's day: the bench holds it then.
+    review = services.review_start(actor=consultant, review=review, now=starts_at)
     started = time.perf_counter()
-    snapshot = services.review_sign_off(actor=director, review=review)
+    snapshot = services.review_sign_off(actor=director, review=review, now=meeting.ends_at)
     return time.perf_counter() - started, snapshot.pk
 
 

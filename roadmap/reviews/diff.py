@@ -8,17 +8,23 @@ Rules (docs/roadmap.md):
   (10 % by default), or when a score appears, disappears, or leaves zero;
 - a rank change is reported when a ticket ranked in both moved by at least ``rank_threshold``
   places (3 by default); ``places`` is positive when it climbed;
-- value delivered: tickets done in the later snapshot and not done (or absent) in the earlier
-  one, with the sum of their annual values (a missing value counts 0);
+- value delivered: the rule of ``roadmap.reviews.value`` (the review pack's), over the later
+  snapshot's tickets done from the end of the earlier snapshot's review period to the end of the
+  later one's; snapshots written before they carried periods and done dates fall back to the
+  tickets done in the later snapshot and not done (or absent) in the earlier one. A missing
+  value counts 0;
 - objectives are matched by id: added, removed, and changed (title, weight, KPI, target, status).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from roadmap.reviews.value import DeliveredTicket, value_delivered_between
 
 DEFAULT_SCORE_THRESHOLD = Decimal("0.10")
 DEFAULT_RANK_THRESHOLD = 3
@@ -259,6 +265,27 @@ def _diff_tickets(
                         key=key, title=b["title"], before=a["rank"], after=b["rank"], places=places
                     )
                 )
+    window = _delivery_window(before, after)
+    if window is not None:
+        delivered = value_delivered_between(
+            (
+                DeliveredTicket(
+                    key=key,
+                    title=row["title"],
+                    done_at=dt.datetime.fromisoformat(row["done_at"]),
+                    annual_value=_decimal(row["annual_value"]),
+                )
+                for key, row in new.items()
+                if row["status"] == DONE and row.get("done_at")
+            ),
+            start=window[0],
+            end=window[1],
+        )
+        result["delivered"] = [
+            Delivered(key=t.key, title=t.title, annual_value=t.annual_value)
+            for t in delivered.tickets
+        ]
+        return delivered.total
     total = Decimal("0")
     for key in sorted(new, key=_key_order):
         row = new[key]
@@ -267,6 +294,17 @@ def _diff_tickets(
             result["delivered"].append(Delivered(key=key, title=row["title"], annual_value=value))
             total += value or 0
     return total
+
+
+def _delivery_window(
+    before: dict[str, Any], after: dict[str, Any]
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """From the end of the earlier review's period to the end of the later one's, when both
+    snapshots carry them (and the later one its done dates)."""
+    start, end = before.get("period_end"), after.get("period_end")
+    if not start or not end:
+        return None
+    return dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end)
 
 
 def _diff_objectives(before: dict[str, Any], after: dict[str, Any], result: dict) -> None:

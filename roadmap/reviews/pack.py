@@ -5,7 +5,6 @@ queries build it."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +23,7 @@ from roadmap.reviews.selectors import (
     value_realisation_list,
 )
 from roadmap.reviews.snapshot import decimal_text, objective_rows
+from roadmap.reviews.value import DeliveredTicket, value_delivered_between
 from roles.models import Role, RoleAssignment
 
 TOP_UNPLANNED = 10
@@ -35,26 +35,37 @@ def _key(prefix: str, number: int) -> str:
 
 
 def value_delivered(review: Review) -> dict[str, Any]:
-    """Tickets done within the review's period, with their annual value and the total."""
+    """Tickets done within the review's period, with their annual value and the total (the
+    rule of ``roadmap.reviews.value``, which the snapshot diff applies too)."""
     prefix = review.engagement.key_prefix
     rows = (
         Ticket.objects.filter(engagement_id=review.engagement_id, status=Status.DONE)
         .annotate(done_at=done_at_expression(), annual_value=annual_value_expression())
         .filter(done_at__gte=review.period_start, done_at__lt=review.period_end)
-        .order_by("done_at", "number")
         .values_list("number", "title", "done_at", "annual_value")
     )
-    tickets = [
-        {
-            "key": _key(prefix, number),
-            "title": title,
-            "done_at": done_at.isoformat(),
-            "annual_value": decimal_text(value),
-        }
-        for number, title, done_at, value in rows
-    ]
-    total = sum((Decimal(t["annual_value"]) for t in tickets if t["annual_value"]), Decimal(0))
-    return {"tickets": tickets, "total": decimal_text(total)}
+    delivered = value_delivered_between(
+        (
+            DeliveredTicket(
+                key=_key(prefix, number), title=title, done_at=done_at, annual_value=value
+            )
+            for number, title, done_at, value in rows
+        ),
+        start=review.period_start,
+        end=review.period_end,
+    )
+    return {
+        "tickets": [
+            {
+                "key": ticket.key,
+                "title": ticket.title,
+                "done_at": ticket.done_at.isoformat(),
+                "annual_value": decimal_text(ticket.annual_value),
+            }
+            for ticket in delivered.tickets
+        ],
+        "total": decimal_text(delivered.total),
+    }
 
 
 def slipped(review: Review, current: Quarter) -> list[dict[str, Any]]:

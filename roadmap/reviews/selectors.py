@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import DateTimeField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,23 +144,63 @@ def attended_roles(*, review: Review) -> set[str]:
     )
 
 
-def review_sign_off_refusals(*, review: Review, actor: User | None) -> list[str]:
-    """Every reason this person may not sign off this review now; empty when they may.
+@dataclass(frozen=True)
+class Refusal:
+    """Why something is refused, and where to go to fix it (``url`` empty when nowhere)."""
+
+    text: str
+    url: str = ""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def review_sign_off_refusals(*, review: Review, actor: User | None) -> list[Refusal]:
+    """Every reason this person may not sign off this review now, each with a link to what is
+    missing; empty when they may.
 
     Rule: only the e-commerce director signs off, only during the session, and only once both
     the director and the consultant were marked present at the review meeting."""
-    reasons: list[str] = []
+    slug = review.engagement.slug
+    review_url = reverse("reviews:review-detail", args=[slug, review.pk])
+    attendance_url = reverse("rhythm:meeting-detail", args=[slug, review.meeting_id]) + "#attendees"
+    reasons: list[Refusal] = []
     if actor is None or not can(actor, Action.SIGN_OFF_REVIEWS, review.engagement):
-        reasons.append(_("Only the e-commerce director can sign off a review."))
+        reasons.append(
+            Refusal(
+                _("Only the e-commerce director can sign off a review."),
+                reverse("roles:team", args=[slug]),
+            )
+        )
     if review.state == ReviewState.SIGNED_OFF:
-        reasons.append(_("This review is already signed off."))
+        reasons.append(
+            Refusal(
+                _("This review is already signed off."),
+                reverse("reviews:snapshot-detail", args=[slug, review.pk]),
+            )
+        )
     elif review.state != ReviewState.IN_SESSION:
-        reasons.append(_("The review session has not started: start it before signing off."))
+        reasons.append(
+            Refusal(
+                _("The review session has not started: start it before signing off."),
+                review_url + "#heading-session",
+            )
+        )
     present = attended_roles(review=review)
     if Role.DIRECTOR not in present:
-        reasons.append(_("The e-commerce director is not marked as present at the meeting."))
+        reasons.append(
+            Refusal(
+                _("The e-commerce director is not marked as present at the meeting."),
+                attendance_url,
+            )
+        )
     if Role.CONSULTANT not in present:
-        reasons.append(_("The e-commerce consultant is not marked as present at the meeting."))
+        reasons.append(
+            Refusal(
+                _("The e-commerce consultant is not marked as present at the meeting."),
+                attendance_url,
+            )
+        )
     return reasons
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from backlog.scoring import annual_value_expression
 from collab.models import Engagement, ReviewCadence, User
 from collab.rhythm.models import Meeting
 from collab.rhythm.notify import notifications_write
+from collab.rhythm.outcomes import meeting_decision_log
 from collab.rhythm.scheduling import PERIOD_MONTHS
 from collab.webhooks.models import WebhookEvent
 from collab.webhooks.services import webhook_event_emit
@@ -34,6 +36,7 @@ from roadmap.reviews.models import (
 )
 from roadmap.reviews.pack import pack_build
 from roadmap.reviews.selectors import (
+    Refusal,
     done_at_expression,
     overdue_filter,
     review_sign_off_refusals,
@@ -151,6 +154,14 @@ def review_start(*, actor: User, review: Review, now: dt.datetime | None = None)
     if review.meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError(_("The review meeting was cancelled."), code="cancelled")
     now = now or timezone.now()
+    zone = ZoneInfo(review.meeting.time_zone or review.engagement.sync_time_zone)
+    meeting_day = review.meeting.starts_at.astimezone(zone).date()
+    if now.astimezone(zone).date() < meeting_day:
+        raise ValidationError(
+            _("The session starts on the day of the review meeting (%(date)s), not before.")
+            % {"date": meeting_day.isoformat()},
+            code="too_early",
+        )
     _pack_store(review, now)
     review.state = ReviewState.IN_SESSION
     review.session_started_at = now
@@ -158,11 +169,13 @@ def review_start(*, actor: User, review: Review, now: dt.datetime | None = None)
     return review
 
 
+@transaction.atomic
 def review_decision_add(
     *, actor: User, review: Review, text: str, ticket: Ticket | None = None
 ) -> ReviewDecision:
     """Record a decision of the session; only while the review is in session, and a ticket it
-    names belongs to the review's engagement."""
+    names belongs to the review's engagement. It also becomes a decision of the review meeting,
+    so the minutes and the engagement's decision log show it."""
     if review.state != ReviewState.IN_SESSION:
         raise ValidationError(
             _("Decisions are recorded during the session only."), code="not_in_session"
@@ -178,15 +191,22 @@ def review_decision_add(
     )
     decision.full_clean(exclude=["engagement", "review", "ticket", "recorded_by"])
     decision.save()
+    meeting_decision_log(
+        meeting=review.meeting,
+        actor=actor,
+        text=f"{ticket.key}: {decision.text}" if ticket is not None else decision.text,
+    )
     return decision
 
 
 class SignOffRefused(ValidationError):
-    """The review cannot be signed off now; ``reasons`` says why, each a sentence."""
+    """The review cannot be signed off now; ``reasons`` says why, each a sentence, and
+    ``refusals`` the same with a link to what is missing."""
 
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__(reasons, code="sign_off_refused")
-        self.reasons = reasons
+    def __init__(self, refusals: list[Refusal]) -> None:
+        self.reasons = [refusal.text for refusal in refusals]
+        super().__init__(self.reasons, code="sign_off_refused")
+        self.refusals = refusals
 
 
 @transaction.atomic
@@ -209,7 +229,12 @@ def review_sign_off(
     snapshot = ReviewSnapshot.objects.create(
         engagement_id=review.engagement_id,
         review=review,
-        data=snapshot_document(engagement=review.engagement, taken_at=now),
+        data=snapshot_document(
+            engagement=review.engagement,
+            taken_at=now,
+            period_start=review.period_start,
+            period_end=review.period_end,
+        ),
         taken_at=now,
         frozen=True,
     )

@@ -9,14 +9,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from backlog.models import CLOSED_STATUSES
+from backlog.models import CLOSED_STATUSES, Status
 from backlog.selectors import ticket_list
 from collab.models import Engagement
 from roadmap.models import Lane, RoadmapItem, StrategicObjective
 from roadmap.quarters import is_quarter
+from roadmap.reviews.selectors import done_at_expression
 
 SNAPSHOT_FORMAT = 1
 LANE_ORDER = [Lane.NOW, Lane.NEXT, Lane.LATER]
+DONE = Status.DONE
 
 
 def decimal_text(value: Decimal | int | None) -> str | None:
@@ -30,12 +32,23 @@ def backlog_rows(*, engagement: Engagement) -> list[dict[str, Any]]:
     """Every ticket in ranking order; open tickets are ranked 1, 2, …, closed ones have no rank
     (one query)."""
     prefix = engagement.key_prefix
-    rows = ticket_list(engagement=engagement).values_list(
-        "number", "title", "status", "score", "quadrant", "annual_value", "effort_days"
+    rows = (
+        ticket_list(engagement=engagement)
+        .annotate(done_at=done_at_expression())
+        .values_list(
+            "number",
+            "title",
+            "status",
+            "score",
+            "quadrant",
+            "annual_value",
+            "effort_days",
+            "done_at",
+        )
     )
     out: list[dict[str, Any]] = []
     rank = 0
-    for number, title, status, score, quadrant, annual_value, effort in rows:
+    for number, title, status, score, quadrant, annual_value, effort, done_at in rows:
         ranked = status not in CLOSED_STATUSES
         rank += ranked
         out.append(
@@ -48,6 +61,8 @@ def backlog_rows(*, engagement: Engagement) -> list[dict[str, Any]]:
                 "quadrant": quadrant,
                 "annual_value": decimal_text(annual_value),
                 "effort_days": decimal_text(effort),
+                # When it was last moved to done (the rule of value delivered).
+                "done_at": done_at.isoformat() if status == DONE else None,
             }
         )
     return out
@@ -104,11 +119,19 @@ def objective_rows(*, engagement: Engagement) -> list[dict[str, Any]]:
     ]
 
 
-def snapshot_document(*, engagement: Engagement, taken_at: dt.datetime) -> dict[str, Any]:
-    """The snapshot of the engagement as it stands now."""
+def snapshot_document(
+    *,
+    engagement: Engagement,
+    taken_at: dt.datetime,
+    period_start: dt.datetime | None = None,
+    period_end: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The snapshot of the engagement as it stands now, with the period of its review."""
     return {
         "format": SNAPSHOT_FORMAT,
         "taken_at": taken_at.isoformat(),
+        "period_start": period_start.isoformat() if period_start else None,
+        "period_end": period_end.isoformat() if period_end else None,
         "currency": engagement.currency,
         "backlog": backlog_rows(engagement=engagement),
         "roadmap": roadmap_groups(engagement=engagement),

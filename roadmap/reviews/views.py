@@ -3,6 +3,8 @@ two snapshots (and its printable version) and value realisation."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -67,7 +69,7 @@ def _render_review(
     review: Review,
     *,
     form: DecisionForm | None = None,
-    errors: list[str] | None = None,
+    errors: Sequence[object] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     editor = holds(request.user, engagement, REVIEW_EDITORS)
@@ -168,7 +170,7 @@ def review_sign_off(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     try:
         services.review_sign_off(actor=request.user, review=review)
     except services.SignOffRefused as refused:
-        return _render_review(request, engagement, review, errors=refused.reasons, status=409)
+        return _render_review(request, engagement, review, errors=refused.refusals, status=409)
     messages.success(request, _("Review signed off: its snapshot is frozen."))
     return redirect("reviews:snapshot-detail", slug=engagement.slug, pk=review.pk)
 

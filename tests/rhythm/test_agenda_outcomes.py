@@ -130,12 +130,16 @@ def test_an_action_item_becomes_a_ticket_once(engagement, team, syncs):
         due_date=dt.date(2026, 3, 10),
     )
     item = ActionItem.objects.get(outcome=outcome)
-    backlog_bridge.action_item_to_ticket(actor=team["pm"], item=item)
+    backlog_bridge.action_item_to_ticket(
+        actor=team["pm"], item=item, kind="improvement", origin="client_request"
+    )
     item.refresh_from_db()
     ticket = Ticket.objects.get(pk=item.ticket_id)
     assert (item.ticket_key, ticket.title) == ("NORD-1", "Spec the loyalty programme")
     with pytest.raises(ValidationError, match="already became NORD-1"):
-        backlog_bridge.action_item_to_ticket(actor=team["pm"], item=item)
+        backlog_bridge.action_item_to_ticket(
+            actor=team["pm"], item=item, kind="improvement", origin="client_request"
+        )
     assert Ticket.objects.count() == 1
     assert Outcome.objects.filter(kind="follow_up").count() == 1
 

@@ -100,7 +100,12 @@ def test_every_invitation_attachment_parses_with_a_stable_uid_and_sequence(engag
     assert str(event["UID"]) == f"meeting-{sync.pk}@tandem"
     assert int(event["SEQUENCE"]) == 0
     assert event.decoded("DTSTART") == SYNC_START
-    assert len(event["ATTENDEE"]) == 3
+    # The organizer (the project manager) is the ORGANIZER, not an attendee who has not answered.
+    assert str(event["ORGANIZER"]) == "mailto:pm@atelier.example"
+    assert sorted(str(address) for address in event["ATTENDEE"]) == [
+        "mailto:consultant@atelier.example",
+        "mailto:director@nordfer.example",
+    ]
 
     mail.outbox.clear()
     with time_machine.travel(SYNC_START - dt.timedelta(minutes=50), tick=False):
@@ -263,7 +268,7 @@ def test_with_the_broker_down_a_change_succeeds_and_the_sweep_delivers_later(
         meeting_cancel(meeting=sync)
     assert "Broker unreachable" in caplog.text
     assert mail.outbox == []
-    assert MeetingNotice.objects.filter(meeting=sync, state="pending").count() == 3
+    assert MeetingNotice.objects.filter(meeting=sync, kind="cancel", state="pending").count() == 3
 
     assert _sweep_at(SYNC_START - dt.timedelta(hours=2)).sent == 3
     assert len(mail.outbox) == 3

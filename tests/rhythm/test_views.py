@@ -231,13 +231,14 @@ def test_a_follow_up_becomes_an_action_item_then_a_ticket_in_one_click(
         dt.date(2030, 1, 15),
         item,
     )
-    response = client.post(_url("rhythm:action-item-to-ticket", meeting, item_pk=action.pk))
+    choice = {"kind": "improvement", "origin": "client_request"}
+    response = client.post(_url("rhythm:action-item-to-ticket", meeting, item_pk=action.pk), choice)
     assert response.status_code == 302
     action.refresh_from_db()
     ticket = Ticket.objects.get()
     assert (action.ticket_key, ticket.title) == (ticket.key, "Spec the loyalty programme")
     # A second click files nothing and says why.
-    response = client.post(_url("rhythm:action-item-to-ticket", meeting, item_pk=action.pk))
+    response = client.post(_url("rhythm:action-item-to-ticket", meeting, item_pk=action.pk), choice)
     assert response.status_code == 409
     assert f"already became {ticket.key}" in response.content.decode()
     assert Ticket.objects.count() == 1

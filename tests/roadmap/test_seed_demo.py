@@ -198,6 +198,41 @@ def test_demo_tickets_are_seeded_once_and_tickets_adds_generated_ones():
     assert sorted(numbers) == list(range(1, 69))
 
 
+@pytest.mark.django_db
+def test_seed_demo_leaves_a_renamed_demo_ticket_alone_and_completes():
+    seed()
+    ticket = Ticket.objects.get(
+        engagement__slug="maison-lila", title="Customer reviews with photos"
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(title="Photo reviews (renamed by the client)")
+
+    output = seed()
+
+    assert "[10/" in output
+    ticket.refresh_from_db()
+    assert ticket.title == "Photo reviews (renamed by the client)"
+    assert not Ticket.objects.filter(title="Customer reviews with photos").exists()
+
+
+@pytest.mark.django_db
+def test_the_first_start_after_seed_demo_emails_nothing_about_past_meetings(mailoutbox):
+    from collab.rhythm.models import MeetingNotice
+    from collab.rhythm.reminders import reminders_sweep
+
+    seed()
+    now = timezone.now()
+    assert not MeetingNotice.objects.filter(state="pending", meeting__starts_at__lt=now).exists()
+    assert MeetingNotice.objects.filter(meeting__status="held").exists()  # minutes, skipped
+
+    reminders_sweep(now=now)
+
+    assert [m.subject for m in mailoutbox if m.subject.startswith("Minutes")] == []
+    past = Meeting.objects.filter(starts_at__lt=now).values_list("pk", flat=True)
+    assert not any(
+        f"notice.{pk}." in m.extra_headers.get("Message-ID", "") for pk in past for m in mailoutbox
+    )
+
+
 class TestTheSeededDemo(TestCase):
     """What a newcomer sees after one run (the demo is seeded once for the whole class; each
     test runs in a savepoint rolled back after it)."""
@@ -541,6 +576,15 @@ class TestTheSeededDemo(TestCase):
             ("Apple Pay on every iPhone", "in_progress", "delivered"),
             ("Size guide with fit feedback", "planned", "in_progress"),
         ]
+
+    def test_the_pack_and_the_diff_agree_on_value_delivered(self):
+        for slug in ("nordfer", "maison-lila"):
+            latest = snapshot_list(engagement=Engagement.objects.get(slug=slug)).first()
+            before = snapshot_before(snapshot=latest)
+            if before is None:
+                continue
+            pack_total = Decimal(latest.review.pack["value_delivered"]["total"])
+            assert snapshot_diff(before.data, latest.data).value_delivered == pack_total, slug
 
     def test_value_realisation_is_asked_for_last_quarter_deliveries_and_one_is_recorded(self):
         realisations = ValueRealisation.objects.all()

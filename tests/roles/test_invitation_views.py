@@ -57,13 +57,19 @@ def test_new_person_sets_a_password_and_is_logged_in(client, engagement, invitat
             "display_name": "Noé Lambert",
             "password1": "plum-harbour-42-kite",
             "password2": "plum-harbour-42-kite",
+            "time_zone": "America/Montreal",
+            "language": "fr",
         },
     )
 
     assert response.status_code == 302
     assert response.url == detail_url(engagement)
     person = User.objects.get(email="newcomer@example.com")
-    assert person.display_name == "Noé Lambert"
+    assert (person.display_name, person.time_zone, person.language) == (
+        "Noé Lambert",
+        "America/Montreal",
+        "fr",
+    )
     assert person.check_password("plum-harbour-42-kite")
     assert int(client.session["_auth_user_id"]) == person.pk
     assignment = RoleAssignment.objects.get(person=person)
@@ -94,7 +100,13 @@ def test_a_weak_or_mismatched_password_is_refused(
 ):
     response = client.post(
         accept_url(invitation),
-        {"display_name": "Noé", "password1": password1, "password2": password2},
+        {
+            "display_name": "Noé",
+            "password1": password1,
+            "password2": password2,
+            "time_zone": "Europe/Paris",
+            "language": "en",
+        },
     )
 
     assert response.status_code == 200
@@ -103,6 +115,39 @@ def test_a_weak_or_mismatched_password_is_refused(
     invitation.refresh_from_db()
     assert invitation.accepted_at is None
     assert "_auth_user_id" not in client.session
+
+
+def test_the_sign_up_form_asks_time_zone_and_language_suggested_from_the_browser(
+    client, invitation
+):
+    response = client.get(accept_url(invitation), headers={"accept-language": "fr-CA,fr;q=0.9"})
+
+    form = response.context["form"]
+    assert form.initial["language"] == "fr"
+    content = response.content.decode()
+    assert 'name="time_zone"' in content
+    assert "data-suggest-time-zone" in content
+    assert "js/timezone-suggest.js" in content
+    assert '<option value="America/Montreal">' in content
+
+
+def test_an_unknown_time_zone_is_refused_and_nothing_is_created(client, invitation):
+    response = client.post(
+        accept_url(invitation),
+        {
+            "display_name": "Noé",
+            "password1": "plum-harbour-42-kite",
+            "password2": "plum-harbour-42-kite",
+            "time_zone": "Mars/Olympus",
+            "language": "fr",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "is not a known time zone" in " ".join(response.context["form"].errors["time_zone"])
+    assert not User.objects.filter(email="newcomer@example.com").exists()
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
 
 
 # --- An existing account ------------------------------------------------------------------
@@ -192,7 +237,13 @@ def test_an_expired_link_is_refused_with_410(client, invitation, method):
 
 
 def test_a_used_link_is_refused_with_410(client, engagement, invitation):
-    data = {"display_name": "Noé", "password1": "plum-harbour-42", "password2": "plum-harbour-42"}
+    data = {
+        "display_name": "Noé",
+        "password1": "plum-harbour-42",
+        "password2": "plum-harbour-42",
+        "time_zone": "Europe/Paris",
+        "language": "en",
+    }
     assert client.post(accept_url(invitation), data).status_code == 302
     client.logout()
     person = User.objects.get(email="newcomer@example.com")

@@ -13,11 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from collab.rhythm import backlog_bridge, selectors, services
+from collab.rhythm.forms import ActionItemTicketForm
 from collab.rhythm.models import ActionItem
 from collab.rhythm.views.common import (
     CONFLICT,
     action_item_or_404,
     engagement_viewable,
+    form_reasons,
     meeting_or_404,
     meeting_url,
     reasons_of,
@@ -33,7 +35,7 @@ from roles.rhythm import MEETING_EDITORS, require_meeting_role
 @login_required
 @require_POST
 def action_item_to_ticket(request: HttpRequest, slug: str, pk: int, item_pk: int) -> HttpResponse:
-    """One click from a meeting's action item to a backlog ticket."""
+    """A meeting's action item becomes a backlog ticket of the kind and origin chosen."""
     engagement = engagement_viewable(request, slug)
     require_meeting_role(request.user, engagement, MEETING_EDITORS)
     policy.require(request.user, Action.FILE_TICKETS, engagement)
@@ -41,8 +43,17 @@ def action_item_to_ticket(request: HttpRequest, slug: str, pk: int, item_pk: int
     item = action_item_or_404(engagement, item_pk)
     if item.meeting_id != meeting.pk:
         raise Http404("No action item found.")
+    form = ActionItemTicketForm(
+        request.POST,
+        kinds=backlog_bridge.ticket_kind_choices(),
+        origins=backlog_bridge.ticket_origin_choices(),
+    )
+    if not form.is_valid():
+        return render_meeting(request, engagement, pk, status=400, reasons=form_reasons(form))
     try:
-        item = backlog_bridge.action_item_to_ticket(actor=request.user, item=item)
+        item = backlog_bridge.action_item_to_ticket(
+            actor=request.user, item=item, **form.cleaned_data
+        )
     except ValidationError as error:
         return render_meeting(request, engagement, pk, status=CONFLICT, reasons=reasons_of(error))
     messages.success(request, _("%(key)s filed from the action item.") % {"key": item.ticket_key})

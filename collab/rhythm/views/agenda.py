@@ -6,13 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from collab.forms import add_service_errors
-from collab.rhythm import selectors, services
+from collab.rhythm import backlog_bridge, selectors, services
 from collab.rhythm.agenda import ensure_editable
 from collab.rhythm.forms import AgendaItemForm, AgendaItemUpdateForm
+from collab.rhythm.models import Meeting
 from collab.rhythm.notify import meeting_label
 from collab.rhythm.views.common import (
     CONFLICT,
@@ -107,6 +109,28 @@ def agenda_item_delete(request: HttpRequest, slug: str, pk: int, item_pk: int) -
     item = agenda_item_or_404(meeting, item_pk)
     try:
         services.agenda_item_delete(item=item)
+    except ValidationError as error:
+        return render_meeting(request, engagement, pk, status=CONFLICT, reasons=reasons_of(error))
+    return after_change(request, engagement, meeting, "agenda")
+
+
+@login_required
+@require_POST
+def agenda_refresh(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Prepare a weekly sync's agenda again now, instead of waiting for the hourly run."""
+    engagement = engagement_viewable(request, slug)
+    require_meeting_role(request.user, engagement, MEETING_EDITORS)
+    meeting = meeting_or_404(engagement, pk)
+    if meeting.kind != Meeting.Kind.WEEKLY_SYNC:
+        return render_meeting(
+            request,
+            engagement,
+            pk,
+            status=CONFLICT,
+            reasons=[_("Only a weekly sync's agenda is prepared from the backlog.")],
+        )
+    try:
+        backlog_bridge.agenda_prepare(meeting=meeting)
     except ValidationError as error:
         return render_meeting(request, engagement, pk, status=CONFLICT, reasons=reasons_of(error))
     return after_change(request, engagement, meeting, "agenda")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,6 +19,7 @@ from collab.models import User
 from collab.rhythm import selectors, services
 from collab.rhythm.forms import PreferencesForm
 from collab.rhythm.views.common import PAGE_SIZE, safe_next
+from roles import policy
 
 
 @login_required
@@ -91,10 +94,14 @@ def calendar_token_regenerate(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("rhythm:preferences") + "#calendar")
 
 
+def _engagement_ids(person: User) -> Iterable[int]:
+    return policy.engagements_visible_to(person).values_list("pk", flat=True)
+
+
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private .ics feed: public, since the token in its address is the secret."""
-    content = selectors.calendar_feed_for_token(token)
+    content = selectors.calendar_feed_for_token(token, member_of=_engagement_ids)
     if content is None:
         raise Http404("No calendar found.")
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from collab.models import Engagement, User
-from collab.rhythm import selectors
+from collab.rhythm import backlog_bridge, selectors
 from collab.rhythm.forms import (
     AgendaItemForm,
     MarkHeldForm,
@@ -23,7 +23,12 @@ from collab.rhythm.notify import meeting_label
 from collab.rhythm.selectors import MeetingDetail
 from collab.rhythm.views.common import meeting_url, roles_and_actions
 from roles.policy import Action
-from roles.rhythm import MEETING_CLOSERS, MEETING_EDITORS, MEETING_SCHEDULERS, engagement_members
+from roles.rhythm import (
+    MEETING_EDITORS,
+    MEETING_SCHEDULERS,
+    engagement_members,
+    meeting_closers,
+)
 
 
 def meeting_context(
@@ -38,7 +43,7 @@ def meeting_context(
     roles, actions = roles_and_actions(request, engagement)
     scheduled = meeting.status == Meeting.Status.SCHEDULED
     can_edit = scheduled and bool(roles & MEETING_EDITORS)
-    can_close = scheduled and bool(roles & MEETING_CLOSERS)
+    can_close = scheduled and bool(roles & meeting_closers(meeting.kind))
     can_schedule = scheduled and bool(roles & MEETING_SCHEDULERS)
     members = list(engagement_members(engagement=engagement)) if can_edit else []
     _attach_follow_ups(detail, members=members, can_edit=can_edit)
@@ -60,6 +65,8 @@ def meeting_context(
         "can_close": can_close and meeting.starts_at <= timezone.now(),
         "can_schedule": can_schedule,
         "can_file": Action.FILE_TICKETS.value in actions and bool(roles & MEETING_EDITORS),
+        "ticket_kinds": backlog_bridge.ticket_kind_choices(),
+        "ticket_origins": backlog_bridge.ticket_origin_choices(),
         **_forms(
             detail,
             mine=mine,

@@ -25,9 +25,10 @@ from collab.rhythm.views.common import (
 )
 from collab.rhythm.views.meeting_page import render_meeting
 from roles.rhythm import (
-    MEETING_CLOSERS,
     MEETING_SCHEDULERS,
     engagement_members,
+    meeting_closers,
+    meeting_held,
     require_meeting_role,
 )
 
@@ -112,14 +113,14 @@ def meeting_mark_held(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Record attendance and mark the meeting held: it freezes, open items carry over and the
     minutes are emailed to the attendees once."""
     engagement = engagement_viewable(request, slug)
-    require_meeting_role(request.user, engagement, MEETING_CLOSERS)
     meeting = meeting_or_404(engagement, pk)
+    require_meeting_role(request.user, engagement, meeting_closers(meeting.kind))
     people = [attendee.person for attendee in selectors.attendee_list(meeting=meeting)]
     form = MarkHeldForm(request.POST, people=people)
     if not form.is_valid():
         return render_meeting(request, engagement, pk, status=400, held_form=form)
     try:
-        services.meeting_mark_held(meeting=meeting, attended=form.cleaned_data["attended"])
+        meeting_held(meeting=meeting, attended=form.cleaned_data["attended"])
     except ValidationError as error:
         return render_meeting(request, engagement, pk, status=CONFLICT, reasons=reasons_of(error))
     messages.success(request, _("Meeting marked held; the minutes are emailed to the attendees."))

@@ -27,7 +27,7 @@ from django.utils import timezone
 from collab.models import BusinessModel, Engagement, Organization, Platform, ReviewCadence, User
 from collab.models import Weekday as Day
 from collab.services import engagement_create
-from roadmap.demo.meetings import seed_meetings
+from roadmap.demo.meetings import past_meeting_notices_skip, seed_meetings
 from roadmap.demo.reviews import seed_reviews
 from roadmap.demo.strategy import seed_roadmap, seed_strategy
 from roadmap.demo.tickets import seed_tickets
@@ -215,6 +215,8 @@ class Command(BaseCommand):
             seed_meetings(engagements=demo, write=self._line, now=now)
             self._step(9, "Roadmap reviews and value realisation")
             seed_reviews(engagements=demo, write=self._line, now=now)
+            quiet = past_meeting_notices_skip(engagements=demo, now=timezone.now())
+            self._line(f"{quiet} emails about meetings already past left unsent")
         self._step(10, "Demo logins")
         self._logins(people, engagements)
 

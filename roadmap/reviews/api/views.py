@@ -191,7 +191,13 @@ class ReviewSignOffApi(APIView):
         try:
             snapshot = services.review_sign_off(actor=request.user, review=review)
         except services.SignOffRefused as refused:
-            return _refused(request, refused.reasons, "sign-off-refused")
+            response = _refused(request, refused.reasons, "sign-off-refused")
+            # Where to fix each reason, as absolute links, in the order of ``reasons``.
+            response.data["links"] = [
+                request.build_absolute_uri(reason.url) if reason.url else None
+                for reason in refused.refusals
+            ]
+            return response
         return Response(SnapshotOutputSerializer(snapshot).data, status=status.HTTP_201_CREATED)
 
 

@@ -274,6 +274,8 @@ def test_the_director_signs_off_and_the_snapshot_is_frozen(engagement, team, rev
     assert snapshot.data == {
         "format": 1,
         "taken_at": "2027-04-06T10:00:00+00:00",
+        "period_start": review.period_start.isoformat(),
+        "period_end": review.period_end.isoformat(),
         "currency": "EUR",
         "backlog": [
             {
@@ -285,6 +287,7 @@ def test_the_director_signs_off_and_the_snapshot_is_frozen(engagement, team, rev
                 "quadrant": "big_bet",
                 "annual_value": "10000.00",
                 "effort_days": "2.00",
+                "done_at": None,
             }
         ],
         "roadmap": [

@@ -124,15 +124,15 @@ def test_the_review_page_shows_why_sign_off_is_refused(client, engagement, team,
 def test_the_session_is_started_and_decisions_recorded_from_the_page(
     client, engagement, team, review
 ):
-    web = _web(client, team["consultant"])
-    web.post(reverse("reviews:review-start", args=["nordfer", review.pk]), secure=True)
     ticket = TicketFactory(engagement=engagement, reporter=team["director"])
-
-    response = web.post(
-        reverse("reviews:decision-add", args=["nordfer", review.pk]),
-        {"text": "Punch-out first", "ticket": ticket.key},
-        secure=True,
-    )
+    with time_machine.travel(NOW, tick=False):  # the session starts on the meeting's day
+        web = _web(client, team["consultant"])
+        web.post(reverse("reviews:review-start", args=["nordfer", review.pk]), secure=True)
+        response = web.post(
+            reverse("reviews:decision-add", args=["nordfer", review.pk]),
+            {"text": "Punch-out first", "ticket": ticket.key},
+            secure=True,
+        )
 
     assert response.status_code == 302
     decision = ReviewDecision.objects.get()
@@ -153,6 +153,7 @@ def test_the_diff_of_the_last_two_snapshots(api_client, client, engagement, team
     )
     first = _signed(review, team)
     ticket.status = "done"
+    ticket.updated_at = dt.datetime(2027, 5, 3, 9, tzinfo=UTC)  # done between the two reviews
     ticket.save()
     meeting = review_meeting(
         engagement,
