@@ -460,3 +460,83 @@ def ranking_preview(
         ]
 
     return RankingPreview(current=moves(before), proposed=moves(after))
+
+
+# The columns the backlog page counts its filter options over (``ticket_facet_rows``).
+FACET_COLUMNS = (
+    "status",
+    "kind",
+    "origin",
+    "quadrant",
+    "assignee_id",
+    "sprint_id",
+    "needs_alignment",
+)
+
+
+def ticket_facet_rows(
+    *,
+    engagement: Engagement,
+    filters: dict[str, Any] | None,
+    settings: ScoringSettings,
+    medians: Medians,
+) -> list[dict[str, Any]]:
+    """How many tickets matching ``filters`` share each combination of the ``FACET_COLUMNS``:
+    one grouped query, from which the backlog page counts every option of every filter (and
+    its total) whatever the backlog's size."""
+    queryset = ticket_list(
+        engagement=engagement, filters=filters, settings=settings, medians=medians
+    )
+    return list(
+        queryset.order_by()
+        .values(*FACET_COLUMNS)
+        .annotate(count=models.Count("pk"))
+        .order_by()
+    )
+
+
+def label_counts(*, engagement: Engagement, tickets: QuerySet[Ticket]) -> list[Any]:
+    """The engagement's labels by name, each with ``count``, how many of ``tickets`` carry it
+    (one query)."""
+    from backlog.models import Label
+
+    return list(
+        Label.objects.filter(engagement=engagement)
+        .annotate(
+            count=models.Count(
+                "ticket", filter=Q(ticket__in=tickets.order_by().values("pk")), distinct=True
+            )
+        )
+        .order_by("name")
+    )
+
+
+def ticket_summary_get(*, engagement: Engagement, key: str) -> Ticket | None:
+    """One ticket with its score, annual value and quadrant (as in the ranked list) and its
+    labels: what the backlog's side panel shows."""
+    parsed = parse_key(key)
+    if parsed is None or parsed[0] != engagement.key_prefix:
+        return None
+    return (
+        ticket_list(engagement=engagement)
+        .filter(number=parsed[1])
+        .prefetch_related("labels")
+        .first()
+    )
+
+
+def tickets_by_keys(*, engagement: Engagement, keys: list[str]) -> list[Ticket]:
+    """The engagement's tickets having these keys, in the order given (a key of another
+    engagement, or none, is left out); one query."""
+    numbers = []
+    for key in keys:
+        parsed = parse_key(key)
+        if parsed is not None and parsed[0] == engagement.key_prefix:
+            numbers.append(parsed[1])
+    found = {
+        ticket.number: ticket
+        for ticket in Ticket.objects.filter(engagement=engagement, number__in=numbers)
+        .select_related("engagement")
+        .prefetch_related("labels")
+    }
+    return [found[number] for number in dict.fromkeys(numbers) if number in found]

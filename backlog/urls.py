@@ -13,6 +13,7 @@ urlpatterns = [
     path("engagements/<slug:slug>/backlog/", backlog.ticket_list, name="ticket-list"),
     path("engagements/<slug:slug>/backlog/matrix/", backlog.matrix, name="matrix"),
     path("engagements/<slug:slug>/backlog/new/", ticket.ticket_create, name="ticket-create"),
+    path("engagements/<slug:slug>/backlog/bulk/", backlog.ticket_bulk, name="ticket-bulk"),
     # Before the ticket routes, whose <key> would otherwise take "settings".
     path("engagements/<slug:slug>/backlog/settings/", configure.backlog_settings, name="settings"),
     path(
@@ -25,6 +26,7 @@ urlpatterns = [
     path(f"{_T}value/", ticket.ticket_value_update, name="ticket-value-update"),
     path(f"{_T}score-preview/", ticket.ticket_score_preview, name="ticket-score-preview"),
     path(f"{_T}pin/", backlog.ticket_pin, name="ticket-pin"),
+    path(f"{_T}peek/", backlog.ticket_peek, name="ticket-peek"),
     path(f"{_T}transition/", ticket.ticket_transition, name="ticket-transition"),
     path(f"{_T}comments/", ticket.comment_add, name="comment-add"),
     path(f"{_T}criteria/", analysis.criterion_add, name="criterion-add"),

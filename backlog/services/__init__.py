@@ -8,6 +8,7 @@ from backlog.services.analysis import (
     qa_verdict_record,
     success_metric_add,
 )
+from backlog.services.bulk import BulkResult, tickets_bulk_transition, tickets_bulk_update
 from backlog.services.common import StaleVersion, TicketRowsRefused, TransitionRefused
 from backlog.services.fields import label_name_clean, ticket_fields_validate
 from backlog.services.filing import (
@@ -40,6 +41,7 @@ from backlog.services.tickets import (
 )
 
 __all__ = [
+    "BulkResult",
     "DEFAULT_RESPONSIBILITY",
     "DUPLICATE_EXTERNAL_REF",
     "ROUTABLE_ROLES",
@@ -75,4 +77,6 @@ __all__ = [
     "ticket_transition",
     "ticket_update",
     "ticket_value_update",
+    "tickets_bulk_transition",
+    "tickets_bulk_update",
 ]

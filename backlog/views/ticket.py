@@ -4,6 +4,7 @@ preview, workflow steps and comments."""
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -207,10 +208,15 @@ def _created_message(ticket: Ticket) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ticket_create(request: HttpRequest, slug: str) -> HttpResponse:
-    """Quick logging: title and kind are enough; a bug brings its reproduction template."""
+    """Quick logging: title and kind are enough; a bug brings its reproduction template. From
+    the backlog's dialog (htmx) a filed ticket answers 204 with a toast and an event that
+    refreshes the list; an invalid form comes back (422) with what was typed."""
     engagement = engagement_allowed(request, slug, Action.FILE_TICKETS)
+    # The dialog of the backlog page names its fields apart from the page's own.
+    auto_id = "new-%s" if request.htmx else "id_%s"
+    status = 200
     if request.method == "POST":
-        form = TicketCreateForm(request.POST)
+        form = TicketCreateForm(request.POST, auto_id=auto_id)
         if form.is_valid():
             try:
                 ticket = services.ticket_create(
@@ -219,11 +225,25 @@ def ticket_create(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
+                message = _created_message(ticket)
+                if request.htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Trigger"] = json.dumps(
+                        {
+                            "toast": {
+                                "message": message,
+                                "tone": "warning" if ticket.unrouted else "success",
+                            },
+                            "ticketCreated": {"key": ticket.key, "url": ticket_url(ticket)},
+                        }
+                    )
+                    return response
                 if ticket.unrouted:
-                    messages.warning(request, _created_message(ticket))
+                    messages.warning(request, message)
                 else:
-                    messages.success(request, _created_message(ticket))
+                    messages.success(request, message)
                 return redirect(ticket_url(ticket))
+        status = 422 if request.htmx else 200
     else:
         client_side = bool(policy.roles_of(request.user, engagement) & CLIENT_ROLES)
         kind = request.GET.get("kind")
@@ -231,19 +251,19 @@ def ticket_create(request: HttpRequest, slug: str) -> HttpResponse:
             initial={
                 "kind": kind if kind in Kind.values else Kind.FEATURE,
                 "origin": Origin.CLIENT_REQUEST if client_side else Origin.AGENCY_INITIATIVE,
-            }
+            },
+            auto_id=auto_id,
         )
-    return render(
-        request,
-        "backlog/ticket_create.html",
-        {
-            "engagement": engagement,
-            "actions": actions_of(request.user, engagement),
-            "form": form,
-            "bug_fields": [form[name] for name in BUG_FIELDS],
-            "is_bug": (form["kind"].value() or "") == Kind.BUG,
-        },
-    )
+    context = {
+        "engagement": engagement,
+        "actions": actions_of(request.user, engagement),
+        "form": form,
+        "create_form": form,
+        "is_bug": (form["kind"].value() or "") == Kind.BUG,
+    }
+    if request.htmx:
+        return render(request, "backlog/_ticket_create_form.html", context, status=status)
+    return render(request, "backlog/ticket_create.html", context, status=status)
 
 
 @login_required
