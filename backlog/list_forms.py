@@ -32,27 +32,48 @@ class BulkForm(forms.Form):
         label=_("Change"), choices=[(action, action) for action in BULK_ACTIONS]
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=BULK_STATUSES)
-    assignee = forms.ModelChoiceField(
-        label=_("Assignee"), required=False, queryset=User.objects.none()
-    )
-    sprint = forms.ModelChoiceField(
-        label=_("Sprint"), required=False, queryset=Sprint.objects.none()
-    )
+    # "none" clears the assignee or the sprint; empty means nothing was chosen.
+    assignee = forms.CharField(label=_("Assignee"), required=False)
+    sprint = forms.CharField(label=_("Sprint"), required=False)
     label = forms.CharField(label=_("Label"), required=False, max_length=50)
 
     def __init__(self, *args: Any, engagement: Engagement, keys: list[str], **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.engagement = engagement
         self.fields["tickets"].choices = [(key, key) for key in keys]
-        # Anyone who ever held a role: the service refuses whoever holds none today, by name.
-        self.fields["assignee"].queryset = User.objects.filter(
-            role_assignments__engagement=engagement
-        ).distinct()
-        self.fields["sprint"].queryset = Sprint.objects.filter(engagement=engagement)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("action") == "status" and not data.get("status"):
+        action = data.get("action")
+        if action == "status" and not data.get("status"):
             self.add_error("status", _("Choose the status to move the tickets to."))
-        if data.get("action") == "label" and not (data.get("label") or "").strip():
+        if action == "label" and not (data.get("label") or "").strip():
             self.add_error("label", _("Type the label to add."))
+        if action == "assignee":
+            data["assignee"] = self._chosen(
+                "assignee",
+                # Anyone who ever held a role: the service refuses, by name, whoever holds
+                # none today.
+                User.objects.filter(role_assignments__engagement=self.engagement).distinct(),
+                _("Choose the person to assign the tickets to."),
+            )
+        else:
+            data["assignee"] = None
+        if action == "sprint":
+            data["sprint"] = self._chosen(
+                "sprint",
+                Sprint.objects.filter(engagement=self.engagement),
+                _("Choose the sprint to plan the tickets in."),
+            )
+        else:
+            data["sprint"] = None
         return data
+
+    def _chosen(self, name: str, queryset: Any, missing: str) -> Any:
+        value = (self.cleaned_data.get(name) or "").strip()
+        if value == "none":
+            return None
+        found = queryset.filter(pk=value).first() if value.isdigit() else None
+        if found is None:
+            self.add_error(name, missing)
+        return found

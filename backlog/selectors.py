@@ -462,7 +462,9 @@ def ranking_preview(
     return RankingPreview(current=moves(before), proposed=moves(after))
 
 
-# The columns the backlog page counts its filter options over (``ticket_facet_rows``).
+
+# The columns the backlog page counts its filter options over (``ticket_facet_rows``), and the
+# names it shows for the people and sprints among them.
 FACET_COLUMNS = (
     "status",
     "kind",
@@ -472,6 +474,7 @@ FACET_COLUMNS = (
     "sprint_id",
     "needs_alignment",
 )
+FACET_NAMES = ("assignee__display_name", "assignee__email", "sprint__name")
 
 
 def ticket_facet_rows(
@@ -481,35 +484,18 @@ def ticket_facet_rows(
     settings: ScoringSettings,
     medians: Medians,
 ) -> list[dict[str, Any]]:
-    """How many tickets matching ``filters`` share each combination of the ``FACET_COLUMNS``:
-    one grouped query, from which the backlog page counts every option of every filter (and
-    its total) whatever the backlog's size."""
+    """How many tickets matching ``filters`` share each combination of the ``FACET_COLUMNS``
+    (with the names of their assignee and sprint): one grouped query, from which the backlog
+    page counts every option of every filter, and its total, whatever the backlog's size."""
     queryset = ticket_list(
         engagement=engagement, filters=filters, settings=settings, medians=medians
     )
     return list(
         queryset.order_by()
-        .values(*FACET_COLUMNS)
+        .values(*FACET_COLUMNS, *FACET_NAMES)
         .annotate(count=models.Count("pk"))
         .order_by()
     )
-
-
-def label_counts(*, engagement: Engagement, tickets: QuerySet[Ticket]) -> list[Any]:
-    """The engagement's labels by name, each with ``count``, how many of ``tickets`` carry it
-    (one query)."""
-    from backlog.models import Label
-
-    return list(
-        Label.objects.filter(engagement=engagement)
-        .annotate(
-            count=models.Count(
-                "ticket", filter=Q(ticket__in=tickets.order_by().values("pk")), distinct=True
-            )
-        )
-        .order_by("name")
-    )
-
 
 def ticket_summary_get(*, engagement: Engagement, key: str) -> Ticket | None:
     """One ticket with its score, annual value and quadrant (as in the ranked list) and its

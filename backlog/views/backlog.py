@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backlog import selectors, services
 from backlog.filters import TicketFilter
@@ -72,13 +72,14 @@ def _list_context(
     invalid = filterset.is_bound and not filterset.is_valid()
     rows: list[BacklogRow] = []
     facet_rows: list[dict[str, Any]] = []
-    labels: list[Any] = []
     count = 0
     page_number = 1
     if not invalid:
-        plain = listing.filters_for(params, lambda name: name in listing.PLAIN_FILTERS)
         facet_rows = selectors.ticket_facet_rows(
-            engagement=engagement, filters=plain or None, settings=settings, medians=medians
+            engagement=engagement,
+            filters=listing.filters_for(params, lambda name: name in listing.PLAIN_FILTERS),
+            settings=settings,
+            medians=medians,
         )
         count = listing.total(facet_rows, chosen)
         pages = max(1, -(-count // PAGE_SIZE))
@@ -87,10 +88,9 @@ def _list_context(
         except ValueError:
             page_number = 1
         start = (page_number - 1) * PAGE_SIZE
-        everything = listing.filters_for(params, lambda name: name != "ordering") or None
         tickets = selectors.ticket_list(
             engagement=engagement,
-            filters=listing.filters_for(params, lambda name: True) or None,
+            filters=listing.filters_for(params, lambda name: True),
             settings=settings,
             medians=medians,
         )
@@ -103,19 +103,8 @@ def _list_context(
             )
             for index, ticket in enumerate(tickets[start : start + PAGE_SIZE])
         ]
-        unlabelled = {name: values for name, values in (everything or {}).items() if name != "label"}
-        labels = selectors.label_counts(
-            engagement=engagement,
-            tickets=selectors.ticket_list(
-                engagement=engagement, filters=unlabelled or None, settings=settings, medians=medians
-            ),
-        )
-    people = list(engagement_members(engagement=engagement))
-    sprints = list(selectors.sprint_list(engagement=engagement))
     tallies = listing.counts(facet_rows, chosen)
-    menus = listing.menus(
-        query=query, chosen=chosen, tallies=tallies, people=people, sprints=sprints, labels=labels
-    )
+    menus = listing.menus(query=query, chosen=chosen, tallies=tallies, rows=facet_rows)
     ordering = query.get("ordering", "")
     can_pin = Action.APPROVE_PRIORITIES.value in actions
     pages = max(1, -(-count // PAGE_SIZE))
@@ -146,8 +135,6 @@ def _list_context(
             for value in query.getlist(name)
             if value
         ],
-        "people": people,
-        "sprints": sprints,
         "bulk_statuses": BULK_STATUSES,
         "can_pin": can_pin,
         # Dragging writes pinned ranks: only in the ranked order, where a place means a rank.
@@ -308,12 +295,24 @@ def _bulk_summary(action: str, result: services.BulkResult) -> tuple[str, str]:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def ticket_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     """One change for the tickets chosen on the list: a status through the workflow's guards
     (those refused are listed with their reasons, the others move), or an assignee, a sprint
-    or a label for all of them (all or nothing)."""
+    or a label for all of them (all or nothing). GET: the people and sprints to choose from,
+    loaded when the first ticket is selected."""
     engagement, _roles, actions = _viewer(request, slug)
+    if request.method == "GET":
+        return render(
+            request,
+            "backlog/_bulk_options.html",
+            {
+                "engagement": engagement,
+                "people": list(engagement_members(engagement=engagement)),
+                "sprints": list(selectors.sprint_list(engagement=engagement)),
+                "can_edit": Action.FILE_TICKETS.value in actions,
+            },
+        )
     keys = request.POST.getlist("tickets")
     tickets = selectors.tickets_by_keys(engagement=engagement, keys=keys)
     form = BulkForm(request.POST, engagement=engagement, keys=[t.key for t in tickets])

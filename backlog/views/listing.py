@@ -12,9 +12,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backlog.models import CLOSED_STATUSES, Kind, Origin, Sprint, Status
+from backlog.models import CLOSED_STATUSES, Kind, Origin, Status
 from backlog.scoring import Quadrant
-from collab.models import User
 
 DEFAULT_STATUSES = [status.value for status in Status if status not in CLOSED_STATUSES]
 # Filters counted from the grouped rows: query parameter → column of ticket_facet_rows.
@@ -140,23 +139,31 @@ def total(rows: list[dict[str, Any]], chosen: dict[str, list[str]]) -> int:
     )
 
 
+def _named(rows: list[dict[str, Any]], column: str, *names: str) -> list[tuple[str, str]]:
+    # The people or sprints of the counted tickets, by name (the first name column set).
+    found: dict[str, str] = {}
+    for row in rows:
+        if row[column] is not None:
+            found[str(row[column])] = next((row[name] for name in names if row[name]), "")
+    return sorted(found.items(), key=lambda item: item[1].casefold())
+
+
 def menus(
     *,
     query: QueryDict,
     chosen: dict[str, list[str]],
     tallies: dict[str, dict[str, int]],
-    people: list[User],
-    sprints: list[Sprint],
-    labels: list[Any],
+    rows: list[dict[str, Any]],
 ) -> list[Menu]:
-    """The filter menus in the order of the toolbar, each option with its count."""
+    """The filter menus in the order of the toolbar, each option with its count; the people
+    and sprints offered are those of the tickets counted."""
     choices: dict[str, list[tuple[str, str]]] = {
         "status": [(str(value), str(label)) for value, label in Status.choices],
         "kind": [(str(value), str(label)) for value, label in Kind.choices],
         "origin": [(str(value), str(label)) for value, label in Origin.choices],
         "quadrant": [(str(value), str(label)) for value, label in Quadrant.choices],
-        "assignee": [(str(person.pk), str(person)) for person in people],
-        "sprint": [(str(sprint.pk), sprint.name) for sprint in sprints],
+        "assignee": _named(rows, "assignee_id", "assignee__display_name", "assignee__email"),
+        "sprint": _named(rows, "sprint_id", "sprint__name"),
         "needs_alignment": [("true", _("Yes")), ("false", _("No"))],
     }
     result = []
@@ -173,27 +180,6 @@ def menus(
             built.append(Option(value, label, tallies[name].get(value, 0), selected, href))
         chosen_label = ", ".join(option.label for option in built if option.selected)
         result.append(Menu(name, str(FILTER_LABELS[name]), built, multiple, chosen_label))
-    label_wanted = query.get("label", "")
-    label_options = [
-        Option(
-            str(label.pk),
-            label.name,
-            label.count,
-            str(label.pk) == label_wanted,
-            query_with(query, "label", None if str(label.pk) == label_wanted else [str(label.pk)]),
-        )
-        for label in labels
-    ]
-    if label_options:
-        result.append(
-            Menu(
-                "label",
-                str(FILTER_LABELS["label"]),
-                label_options,
-                False,
-                ", ".join(option.label for option in label_options if option.selected),
-            )
-        )
     return result
 
 
@@ -229,10 +215,11 @@ def sorts(query: QueryDict) -> dict[str, Sort]:
     return result
 
 
-def filters_for(query: QueryDict, keep: Callable[[str], bool]) -> dict[str, list[str]]:
-    """The query's filters (as lists of values) whose name ``keep`` accepts."""
-    return {
-        name: query.getlist(name)
-        for name in KEPT
-        if keep(name) and name in query and any(query.getlist(name))
-    }
+def filters_for(query: QueryDict, keep: Callable[[str], bool]) -> QueryDict | None:
+    """The query's filters whose name ``keep`` accepts (None when there is none)."""
+    kept = QueryDict(mutable=True)
+    for name in KEPT:
+        values = [value for value in query.getlist(name) if value]
+        if keep(name) and values:
+            kept.setlist(name, values)
+    return kept or None

@@ -6,6 +6,11 @@
   "use strict";
 
   var ui = window.tabler || window.bootstrap || {};
+  // htmx "settles" the style attribute of swapped elements by writing it back, which the CSP
+  // (style-src 'self') refuses once a drag has left inline styles on a row: settle classes only.
+  if (window.htmx) {
+    window.htmx.config.attributesToSettle = ["class", "width", "height"];
+  }
   var text = function (name, fallback) {
     var list = document.getElementById("backlog");
     return (list && list.dataset[name]) || document.body.dataset[name] || fallback;
@@ -306,6 +311,10 @@
       return box.checked;
     }).length;
     form.hidden = chosen === 0;
+    var options = form.querySelector("[data-bulk-options]");
+    if (chosen && options && window.htmx) {
+      window.htmx.trigger(options, "bulk-open");
+    }
     var counter = form.querySelector("[data-bulk-count]");
     if (counter) {
       counter.textContent = text("msgSelected", "{n} selected").replace("{n}", chosen);
@@ -317,7 +326,7 @@
     }
     rows().forEach(function (row) {
       var box = row.querySelector("input[name='tickets']");
-      row.classList.toggle("table-active", !!(box && box.checked));
+      row.classList.toggle("is-selected", !!(box && box.checked));
     });
   }
 
