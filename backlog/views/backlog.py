@@ -285,7 +285,7 @@ def _bulk_summary(action: str, result: services.BulkResult) -> tuple[str, str]:
     }
     if not result.refused:
         return text, "success"
-    refused = "; ".join(
+    refused = " ".join(
         f"{key}: {' '.join(reasons)}" for key, reasons in sorted(result.refused.items())
     )
     text += " " + ngettext(
