@@ -462,7 +462,6 @@ def ranking_preview(
     return RankingPreview(current=moves(before), proposed=moves(after))
 
 
-
 # The columns the backlog page counts its filter options over (``ticket_facet_rows``), and the
 # names it shows for the people and sprints among them.
 FACET_COLUMNS = (
@@ -496,6 +495,7 @@ def ticket_facet_rows(
         .annotate(count=models.Count("pk"))
         .order_by()
     )
+
 
 def ticket_summary_get(*, engagement: Engagement, key: str) -> Ticket | None:
     """One ticket with its score, annual value and quadrant (as in the ranked list) and its

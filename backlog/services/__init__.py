@@ -41,10 +41,10 @@ from backlog.services.tickets import (
 )
 
 __all__ = [
-    "BulkResult",
     "DEFAULT_RESPONSIBILITY",
     "DUPLICATE_EXTERNAL_REF",
     "ROUTABLE_ROLES",
+    "BulkResult",
     "StaleSettings",
     "StaleVersion",
     "TicketRowsRefused",

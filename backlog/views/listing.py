@@ -173,10 +173,8 @@ def menus(
         built = []
         for value, label in options:
             selected = value in wanted
-            if multiple:
-                href = ""
-            else:
-                href = query_with(query, name, None if selected else [value])
+            # A checkbox of the form chooses several; a link replaces the one chosen.
+            href = "" if multiple else query_with(query, name, None if selected else [value])
             built.append(Option(value, label, tallies[name].get(value, 0), selected, href))
         chosen_label = ", ".join(option.label for option in built if option.selected)
         result.append(Menu(name, str(FILTER_LABELS[name]), built, multiple, chosen_label))

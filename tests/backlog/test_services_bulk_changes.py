@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def rows(*tickets):
     return [
-        Ticket.objects.filter(pk=t.pk).values_list("status", "assignee_id", "sprint_id", "version").get()
+        Ticket.objects.filter(pk=t.pk)
+        .values_list("status", "assignee_id", "sprint_id", "version")
+        .get()
         for t in tickets
     ]
 
@@ -85,7 +87,10 @@ def test_a_bulk_change_refuses_another_engagements_ticket_and_writes_nothing(
         )
     with pytest.raises(ValidationError):
         services.tickets_bulk_update(
-            actor=director, engagement=engagement, tickets=[mine, foreign], label="x",
+            actor=director,
+            engagement=engagement,
+            tickets=[mine, foreign],
+            label="x",
             fields=["labels"],
         )
 

@@ -75,9 +75,7 @@ def test_each_filter_counts_its_options_with_the_other_filters_applied(
     assert "Kind: Bug" in bugs.content.decode()
 
 
-def test_a_single_choice_filter_links_each_option_keeping_the_others(
-    client, engagement, director
-):
+def test_a_single_choice_filter_links_each_option_keeping_the_others(client, engagement, director):
     person = member(engagement, Role.DEVELOPER, display_name="Dev One")
     TicketFactory(engagement=engagement, kind="bug", assignee=person)
     TicketFactory(engagement=engagement, kind="bug")
@@ -282,8 +280,12 @@ def test_a_bulk_status_moves_what_the_guards_allow_and_lists_the_refused_with_re
 
     response = client.post(
         bulk_url(engagement),
-        {"tickets": [question.key, feature.key], "action": "status", "status": "ready",
-         "next": list_url(engagement)},
+        {
+            "tickets": [question.key, feature.key],
+            "action": "status",
+            "status": "ready",
+            "next": list_url(engagement),
+        },
         headers={"HX-Request": "true"},
     )
 
@@ -291,11 +293,12 @@ def test_a_bulk_status_moves_what_the_guards_allow_and_lists_the_refused_with_re
     toast = json.loads(response["HX-Trigger"])["toast"]
     assert toast["tone"] == "warning"
     assert toast["message"].startswith("0 tickets changed. 2 refused: ")
-    assert f"{question.key}: A ticket cannot go from New to Ready. {feature.key}: " in (
-        toast["message"]
+    assert (
+        f"{question.key}: A ticket cannot go from New to Ready. {feature.key}: "
+        in (toast["message"])
     )
-    assert "Write at least one acceptance criterion before the ticket is ready." in (
-        toast["message"]
+    assert (
+        "Write at least one acceptance criterion before the ticket is ready." in (toast["message"])
     )
     assert state(question, feature) == [
         ("new", None, None, None, 1),

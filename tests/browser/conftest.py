@@ -17,7 +17,6 @@ test of tests/browser/ has run, so the rest of the suite runs with Django's chec
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path

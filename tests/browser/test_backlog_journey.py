@@ -44,9 +44,11 @@ def check_a11y(page: Page) -> None:
 
 def api_order(page: Page) -> list[tuple[str, int | None]]:
     """The open backlog's first tickets as the API ranks them (session authentication)."""
-    response = page.request.get(f"/api/v1/engagements/{SLUG}/tickets/?status=new&status=triage"
-                                "&status=analysis&status=ready&status=in_progress"
-                                "&status=in_review&status=qa&status=on_hold")
+    response = page.request.get(
+        f"/api/v1/engagements/{SLUG}/tickets/?status=new&status=triage"
+        "&status=analysis&status=ready&status=in_progress"
+        "&status=in_review&status=qa&status=on_hold"
+    )
     assert response.ok, response.status
     return [(row["key"], row["manual_rank"]) for row in response.json()["results"]]
 
@@ -141,7 +143,9 @@ def test_the_director_reranks_filters_peeks_and_logs_by_keyboard(page: Page, dem
     page.keyboard.press("Control+Enter")
     expect(page.locator("#toasts .toast", has_text="filed")).to_be_visible()
     expect(page.locator("#log-ticket")).to_be_hidden()
-    expect(page.locator("#backlog tbody tr", has_text="Buyers want a quick reorder button")).to_be_visible()
+    expect(
+        page.locator("#backlog tbody tr", has_text="Buyers want a quick reorder button")
+    ).to_be_visible()
     check_a11y(page)
 
     # On a phone the filters fold behind one button and the first ticket shows at once.
