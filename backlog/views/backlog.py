@@ -23,8 +23,8 @@ from backlog.filters import TicketFilter
 from backlog.forms import TicketCreateForm
 from backlog.list_forms import BULK_STATUSES, BulkForm, RerankForm
 from backlog.models import Kind, Origin, Status, Ticket
+from backlog.scoring import Quadrant
 from backlog.views import listing
-from backlog.views.charts import matrix_chart
 from backlog.views.common import engagement_allowed, safe_next, ticket_or_404
 from collab.common.lookup import found_or_404
 from collab.models import Engagement
@@ -360,35 +360,75 @@ def ticket_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(back)
 
 
+@dataclass(frozen=True)
+class MatrixPoint:
+    key: str
+    title: str
+    url: str
+    quadrant: str | None
+    annual_value: Decimal
+    effort_days: Decimal
+
+
+def _number(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
 @login_required
 @require_GET
 def matrix(request: HttpRequest, slug: str) -> HttpResponse:
-    """The open backlog on a value/effort chart: one linked dot per ticket having both figures,
-    the medians splitting the four quadrants, and the same points as a table."""
-    engagement = engagement_allowed(request, slug, Action.VIEW)
+    """The open backlog on a value/effort chart (Chart.js, from the data of the page): one
+    linked dot per ticket having both figures, the medians splitting the four quadrants, and
+    the same points as a table."""
+    engagement, _roles, actions = _viewer(request, slug)
     medians = selectors.backlog_medians(engagement=engagement)
     tickets = selectors.ticket_list(
         engagement=engagement, filters={"status": OPEN_STATUSES}, medians=medians
     )
     points = [
-        (
-            ticket.key,
-            ticket.title,
-            reverse("backlog:ticket-detail", args=[engagement.slug, ticket.key]),
-            ticket.quadrant,
-            ticket.annual_value,
-            ticket.effort_days,
+        MatrixPoint(
+            key=ticket.key,
+            title=ticket.title,
+            url=reverse("backlog:ticket-detail", args=[engagement.slug, ticket.key]),
+            quadrant=ticket.quadrant,
+            annual_value=ticket.annual_value,
+            effort_days=ticket.effort_days,
         )
         for ticket in tickets
         if ticket.annual_value is not None and ticket.effort_days is not None
     ]
+    chart = {
+        "currency": engagement.currency,
+        "medians": {
+            "value": _number(medians.annual_value),
+            "effort": _number(medians.effort_days),
+        },
+        "axes": {
+            "x": _("Effort (person-days)"),
+            "y": _("Annual value (%(currency)s)") % {"currency": engagement.currency},
+        },
+        "quadrants": {value: str(label) for value, label in Quadrant.choices},
+        "unit": _("person-days"),
+        "points": [
+            {
+                "key": point.key,
+                "title": point.title,
+                "url": point.url,
+                "quadrant": point.quadrant or "",
+                "value": float(point.annual_value),
+                "effort": float(point.effort_days),
+            }
+            for point in points
+        ],
+    }
     return render(
         request,
         "backlog/matrix.html",
         {
             "engagement": engagement,
-            "actions": actions_of(request.user, engagement),
-            "chart": matrix_chart(points, medians),
+            "actions": actions,
+            "points": points,
+            "chart": chart,
             "medians": medians,
         },
     )

@@ -384,3 +384,105 @@
     enhance(document);
   });
 })();
+
+// The value/effort matrix: a Chart.js scatter drawn from the page's data (json_script), one
+// colour per quadrant, the medians as lines; a dot opens its ticket. The table beside it holds
+// the same points for those who do not see the chart.
+(function () {
+  "use strict";
+
+  var COLOURS = { quick_win: "#2fb344", big_bet: "#066fd1", fill_in: "#667382", money_pit: "#d63939", "": "#667382" };
+
+  function medianLines(data) {
+    return {
+      id: "medians",
+      afterDatasetsDraw: function (chart) {
+        var area = chart.chartArea;
+        var context = chart.ctx;
+        context.save();
+        context.strokeStyle = "#9aa0ac";
+        context.setLineDash([6, 4]);
+        context.lineWidth = 1;
+        if (data.medians.effort !== null) {
+          var x = chart.scales.x.getPixelForValue(data.medians.effort);
+          context.beginPath();
+          context.moveTo(x, area.top);
+          context.lineTo(x, area.bottom);
+          context.stroke();
+        }
+        if (data.medians.value !== null) {
+          var y = chart.scales.y.getPixelForValue(data.medians.value);
+          context.beginPath();
+          context.moveTo(area.left, y);
+          context.lineTo(area.right, y);
+          context.stroke();
+        }
+        context.restore();
+      },
+    };
+  }
+
+  function drawMatrix() {
+    var source = document.getElementById("matrix-data");
+    var canvas = document.getElementById("matrix-chart");
+    if (!source || !canvas || !window.Chart) {
+      return;
+    }
+    var data = JSON.parse(source.textContent);
+    var locale = document.documentElement.lang || "en";
+    var money = new Intl.NumberFormat(locale, { style: "currency", currency: data.currency, maximumFractionDigits: 0 });
+    var compact = new Intl.NumberFormat(locale, { style: "currency", currency: data.currency, notation: "compact", maximumFractionDigits: 1 });
+    var number = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+    var datasets = Object.keys(data.quadrants).map(function (quadrant) {
+      return {
+        label: data.quadrants[quadrant],
+        data: data.points
+          .filter(function (point) {
+            return point.quadrant === quadrant;
+          })
+          .map(function (point) {
+            return { x: point.effort, y: point.value, point: point };
+          }),
+        backgroundColor: COLOURS[quadrant],
+        borderColor: COLOURS[quadrant],
+        pointRadius: 6,
+        pointHoverRadius: 8,
+      };
+    });
+    new window.Chart(canvas, {
+      type: "scatter",
+      data: { datasets: datasets },
+      options: {
+        maintainAspectRatio: false,
+        layout: { padding: { top: 8, right: 12 } },
+        scales: {
+          x: { beginAtZero: true, grace: "5%", title: { display: true, text: data.axes.x }, ticks: { callback: function (value) { return number.format(value); } } },
+          y: { beginAtZero: true, grace: "5%", title: { display: true, text: data.axes.y }, ticks: { callback: function (value) { return compact.format(value); } } },
+        },
+        plugins: {
+          legend: { position: "bottom", labels: { usePointStyle: true } },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var point = item.raw.point;
+                return point.key + " " + point.title + ": " + money.format(point.value) + ", " + number.format(point.effort) + " " + data.unit;
+              },
+            },
+          },
+        },
+        onClick: function (event, elements) {
+          if (elements.length) {
+            var point = datasets[elements[0].datasetIndex].data[elements[0].index].point;
+            window.location.assign(point.url);
+          }
+        },
+        onHover: function (event, elements) {
+          event.native.target.style.cursor = elements.length ? "pointer" : "default";
+        },
+      },
+      plugins: [medianLines(data)],
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", drawMatrix);
+})();

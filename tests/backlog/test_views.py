@@ -99,7 +99,7 @@ def test_the_alignment_filter_reads_yes_no_any_and_flags_the_title(client, engag
     # Kind and origin are icons with their names; the flag sits beside the title.
     assert 'role="img" aria-label="Agency initiative" title="Agency initiative"' in page
     assert '<th scope="col">Needs alignment</th>' not in page
-    assert '<span class="badge bg-yellow-lt">Needs alignment</span>' in page
+    assert '<span class="pill__dot bg-yellow"></span>Needs alignment</span>' in page
     assert [row.ticket.key for row in filtered.context["rows"]] == [disputed.key]
     chosen = next(m for m in filtered.context["menus"] if m.name == "needs_alignment")
     assert [(o.label, o.selected) for o in chosen.options] == [("Yes", True), ("No", False)]
@@ -245,20 +245,24 @@ def test_the_matrix_links_each_dot_to_its_ticket_with_a_text_alternative(
 
     assert response.status_code == 200
     content = response.content.decode()
-    dots = response.context["chart"].dots
-    assert [(dot.key, dot.quadrant) for dot in dots] == [
-        (quick.key, "quick_win"),
-        (middle.key, "big_bet"),
-        (pit.key, "money_pit"),
+    chart = response.context["chart"]
+    assert [(p["key"], p["quadrant"], p["value"], p["effort"]) for p in chart["points"]] == [
+        (quick.key, "quick_win", 90000.0, 1.0),
+        (middle.key, "big_bet", 5000.0, 5.0),
+        (pit.key, "money_pit", 100.0, 20.0),
     ]
     detail = reverse("backlog:ticket-detail", args=[engagement.slug, quick.key])
-    assert f'<a href="{detail}" class="matrix__link">' in content
-    assert f"<title>{quick.key} Quick one: €90,000.00, 1 person-days</title>" in content
+    assert chart["points"][0]["url"] == detail
+    assert chart["medians"] == {"value": 5000.0, "effort": 5.0}
+    # The chart is drawn from this data by Chart.js; the table holds the same points.
+    assert '<script id="matrix-data" type="application/json">' in content
+    assert f'<a href="{detail}">{quick.key}</a> Quick one' in content
+    assert '<td class="num" data-label="Annual value">€90,000.00</td>' in content
     assert "Closed one" not in content and "No figures" not in content
-    for label in ("Quick wins", "Big bets", "Fill-ins", "Money pits"):
+    for label in ("Quick win", "Big bet", "Fill-in", "Money pit"):
         assert label in content
-    assert '<h2 id="heading-points">The same points as a table</h2>' in content
-    assert content.count('class="matrix__median"') == 2
+    assert "The same points as a table" in content
+    assert "Medians: €5,000.00 a year, 5 person-days." in content
 
 
 def test_a_script_title_and_a_javascript_link_are_inert_on_every_page(client, engagement, director):
