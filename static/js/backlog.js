@@ -56,7 +56,7 @@
   }
 
   function detailUrl(row) {
-    return row.querySelector("a[data-peek]").getAttribute("href");
+    return row.querySelector(".bl-title > a").getAttribute("href");
   }
 
   // The list again, as filtered now; resolves once it is in the page.
@@ -74,7 +74,7 @@
 
   function focusHandle(key) {
     var row = document.querySelector("#backlog tr[data-key='" + key + "']");
-    var handle = row && row.querySelector("[data-drag-handle]");
+    var handle = row && row.querySelector(".drag-handle");
     if (handle) {
       handle.focus();
     }
@@ -160,12 +160,12 @@
 
   function enableDrag(root) {
     var body = root.querySelector && root.querySelector("tbody[data-rows]");
-    if (!body || !window.Sortable || !body.querySelector("[data-drag-handle]") || body.dataset.sortable) {
+    if (!body || !window.Sortable || !body.querySelector(".drag-handle") || body.dataset.sortable) {
       return;
     }
     body.dataset.sortable = "1";
     window.Sortable.create(body, {
-      handle: "[data-drag-handle]",
+      handle: ".drag-handle",
       draggable: "tr[data-key]",
       animation: 120,
       onEnd: function (event) {
@@ -180,7 +180,7 @@
 
   // Alt+Up / Alt+Down on a handle: one place up or down, by the same request as a drop.
   document.addEventListener("keydown", function (event) {
-    var handle = event.target.closest && event.target.closest("[data-drag-handle]");
+    var handle = event.target.closest && event.target.closest("#backlog .drag-handle");
     if (!handle || !event.altKey || (event.key !== "ArrowUp" && event.key !== "ArrowDown")) {
       return;
     }
@@ -219,7 +219,7 @@
   }
 
   document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest("#backlog a[data-peek]");
+    var link = event.target.closest && event.target.closest("#backlog .bl-title > a");
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) {
       return;
     }
@@ -236,7 +236,7 @@
     var current = document.activeElement && document.activeElement.closest("#backlog tr[data-key]");
     var index = all.indexOf(current);
     var next = index < 0 ? (delta > 0 ? 0 : all.length - 1) : Math.min(all.length - 1, Math.max(0, index + delta));
-    var link = all[next].querySelector("a[data-peek]");
+    var link = all[next].querySelector(".bl-title > a");
     link.focus();
     all[next].scrollIntoView({ block: "nearest" });
   }
@@ -295,7 +295,7 @@
       var row = key && document.querySelector("#backlog tr[data-key='" + key + "']");
       if (row) {
         row.classList.add("is-new");
-        row.querySelector("a[data-peek]").focus();
+        row.querySelector(".bl-title > a").focus();
       }
     });
   });
@@ -380,8 +380,16 @@
     }
   });
 
-  document.addEventListener("htmx:afterSwap", function () {
+  document.addEventListener("htmx:afterSwap", function (event) {
     enhance(document);
+    // The dialog's form arrives after the page: if the dialog is already open, type into it.
+    var dialog = logDialog();
+    if (dialog && dialog.contains(event.detail.target) && dialog.classList.contains("show")) {
+      var title = dialog.querySelector("input[name='title']");
+      if (title && !dialog.querySelector("[aria-invalid='true']")) {
+        title.focus();
+      }
+    }
   });
 })();
 

@@ -50,11 +50,8 @@ def test_the_director_sees_the_ranked_backlog_with_pinned_tickets_first(
     assert [row.ticket.score for row in rows] == [D("80"), D("8000"), D("800"), None]
     content = response.content.decode()
     # The pin and the computed score side by side; money in the engagement's currency.
-    assert (
-        '<i class="ti ti-pin text-primary" aria-hidden="true"></i>'
-        '<span class="visually-hidden">Pinned rank</span> 1</td>'
-    ) in content
-    assert '<td class="num" data-label="Score">8,000</td>' in content
+    assert '<td class="bl-rank"><span class="bl-pin">Pinned rank</span> 1</td>' in content
+    assert '<td class="num bl-score">8,000</td>' in content
     assert '<td class="num" data-label="Value">€100,000.00</td>' in content
     assert '<td class="num" data-label="Effort">10 d</td>' in content
     assert content.index("Legal notice") < content.index("Express checkout")
@@ -97,9 +94,9 @@ def test_the_alignment_filter_reads_yes_no_any_and_flags_the_title(client, engag
     assert "Unknown" not in page
     assert "---------" not in page
     # Kind and origin are icons with their names; the flag sits beside the title.
-    assert 'role="img" aria-label="Agency initiative" title="Agency initiative"' in page
+    assert '<span class="visually-hidden">Feature, Agency initiative</span>' in page
     assert '<th scope="col">Needs alignment</th>' not in page
-    assert '<span class="pill__dot bg-yellow"></span>Needs alignment</span>' in page
+    assert '<span class="pill tone-yellow">Needs alignment</span>' in page
     assert [row.ticket.key for row in filtered.context["rows"]] == [disputed.key]
     chosen = next(m for m in filtered.context["menus"] if m.name == "needs_alignment")
     assert [(o.label, o.selected) for o in chosen.options] == [("Yes", True), ("No", False)]
@@ -190,7 +187,7 @@ def test_the_pin_control_is_shown_only_to_who_approves_priorities(client, engage
     content = client.get(list_url(engagement)).content.decode()
 
     assert ticket.key in content
-    assert "data-drag-handle" not in content
+    assert 'class="drag-handle"' not in content
     assert f'aria-label="Move {ticket.key}"' not in content
 
 

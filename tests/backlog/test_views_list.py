@@ -108,7 +108,7 @@ def test_column_headers_sort_and_reverse_keeping_the_filters(client, engagement,
     # Dragging writes ranks: only in the ranked order.
     assert ranked.context["can_drag"] is True
     assert by_score.context["can_drag"] is False
-    assert "data-drag-handle" not in by_score.content.decode()
+    assert 'class="drag-handle"' not in by_score.content.decode()
 
 
 # --- The side panel ----------------------------------------------------------------------
@@ -427,10 +427,18 @@ def test_the_list_holds_the_log_a_ticket_dialog_for_who_files_tickets(client, en
     client.force_login(member(engagement, Role.STAKEHOLDER))
 
     content = client.get(list_url(engagement)).content.decode()
+    dialog = client.get(
+        reverse("backlog:ticket-create", args=[engagement.slug]), headers={"HX-Request": "true"}
+    ).content.decode()
 
+    # The dialog's form loads right after the page (the page stays light).
     assert 'id="log-ticket"' in content
-    assert 'id="new-title"' in content
-    assert 'hx-post="/engagements/nordfer/backlog/new/"' in content
+    assert 'hx-get="/engagements/nordfer/backlog/new/" hx-trigger="load"' in content
+    assert "<html" not in dialog
+    assert 'id="new-title"' in dialog
+    assert 'hx-post="/engagements/nordfer/backlog/new/"' in dialog
+    # A stakeholder files client requests.
+    assert '<option value="client_request" selected>' in dialog
 
 
 def test_a_ticket_logged_from_the_dialog_answers_204_with_its_key(client, engagement, director):
@@ -466,3 +474,24 @@ def test_an_invalid_ticket_from_the_dialog_comes_back_with_what_was_typed(
     assert 'id="new-title"' in content and "This field is required." in content
     assert 'value="Safari 18"' in content
     assert not Ticket.objects.exists()
+
+
+def test_a_page_of_100_rows_weighs_at_most_120_kb(client, engagement, director):
+    dev = member(engagement, Role.DEVELOPER, display_name="Marta Kowalska")
+    sprint = SprintFactory(engagement=engagement)
+    for n in range(105):
+        TicketFactory(
+            engagement=engagement,
+            title=f"Show the delivery date before checkout, case {n}",
+            annual_revenue_gain=D(100000 + n),
+            effort_days=D(5),
+            assignee=dev,
+            sprint=sprint,
+            manual_rank=n + 1 if n < 5 else None,
+        )
+    client.force_login(director)
+
+    response = client.get(list_url(engagement))
+
+    assert len(response.context["rows"]) == 100
+    assert len(response.content) <= 120_000, len(response.content)

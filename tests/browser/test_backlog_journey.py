@@ -61,7 +61,7 @@ def keys(page: Page) -> list[str]:
 
 def drag(page: Page, key: str, onto: str) -> None:
     """Press a row's handle, move above another row, release: one gesture."""
-    handle = page.locator(f"#backlog tr[data-key='{key}'] [data-drag-handle]")
+    handle = page.locator(f"#backlog tr[data-key='{key}'] .drag-handle")
     target = page.locator(f"#backlog tr[data-key='{onto}']")
     start = handle.bounding_box()
     end = target.bounding_box()
@@ -97,12 +97,12 @@ def test_the_director_reranks_filters_peeks_and_logs_by_keyboard(page: Page, dem
     assert api_order(page)[:3] == [(first, None), (second, None), (third, None)]
 
     # By keyboard: the second ticket's handle, Alt+Up, and it is first (pinned at rank 1).
-    handle = page.locator(f"#backlog tr[data-key='{second}'] [data-drag-handle]")
+    handle = page.locator(f"#backlog tr[data-key='{second}'] .drag-handle")
     handle.focus()
     handle.press("Alt+ArrowUp")
     expect(page.locator("#toasts .toast", has_text=f"{second} pinned at rank 1.")).to_be_visible()
     expect(page.locator("#backlog tbody tr[data-key]").first).to_have_attribute("data-key", second)
-    expect(page.locator(f"#backlog tr[data-key='{second}'] [data-drag-handle]")).to_be_focused()
+    expect(page.locator(f"#backlog tr[data-key='{second}'] .drag-handle")).to_be_focused()
     assert api_order(page)[:2] == [(second, 1), (first, None)]
 
     # A filter menu with its counts; the chosen value becomes a chip that removes it.
@@ -164,5 +164,5 @@ def test_who_may_not_approve_priorities_sees_no_handle(page: Page, demo) -> None
     visit(page, reverse("backlog:ticket-list", args=[SLUG]))
     settle(page)
     expect(page.locator("#backlog tbody tr[data-key]").first).to_be_visible()
-    expect(page.locator("[data-drag-handle]")).to_have_count(0)
+    expect(page.locator(".drag-handle")).to_have_count(0)
     check_a11y(page)
