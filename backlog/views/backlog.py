@@ -31,7 +31,7 @@ from collab.common.money import money_text
 from collab.models import Engagement
 from roles import policy
 from roles.models import Role
-from roles.policy import Action, actions_of
+from roles.policy import Action
 from roles.selectors import engagement_members
 
 PAGE_SIZE = 100
