@@ -537,3 +537,69 @@ def ticket_rank(
             Q(manual_rank=ticket.manual_rank) & by_score
         )
     return others.filter(ahead).count() + 1
+
+
+# The columns the backlog page counts its filter options over (``ticket_facet_rows``), and the
+# names it shows for the people and sprints among them.
+FACET_COLUMNS = (
+    "status",
+    "kind",
+    "origin",
+    "quadrant",
+    "assignee_id",
+    "sprint_id",
+    "needs_alignment",
+)
+FACET_NAMES = ("assignee__display_name", "assignee__email", "sprint__name")
+
+
+def ticket_facet_rows(
+    *,
+    engagement: Engagement,
+    filters: dict[str, Any] | None,
+    settings: ScoringSettings,
+    medians: Medians,
+) -> list[dict[str, Any]]:
+    """How many tickets matching ``filters`` share each combination of the ``FACET_COLUMNS``
+    (with the names of their assignee and sprint): one grouped query, from which the backlog
+    page counts every option of every filter, and its total, whatever the backlog's size."""
+    queryset = ticket_list(
+        engagement=engagement, filters=filters, settings=settings, medians=medians
+    )
+    return list(
+        queryset.order_by()
+        .values(*FACET_COLUMNS, *FACET_NAMES)
+        .annotate(count=models.Count("pk"))
+        .order_by()
+    )
+
+
+def ticket_summary_get(*, engagement: Engagement, key: str) -> Ticket | None:
+    """One ticket with its score, annual value and quadrant (as in the ranked list) and its
+    labels: what the backlog's side panel shows."""
+    parsed = parse_key(key)
+    if parsed is None or parsed[0] != engagement.key_prefix:
+        return None
+    return (
+        ticket_list(engagement=engagement)
+        .filter(number=parsed[1])
+        .prefetch_related("labels")
+        .first()
+    )
+
+
+def tickets_by_keys(*, engagement: Engagement, keys: list[str]) -> list[Ticket]:
+    """The engagement's tickets having these keys, in the order given (a key of another
+    engagement, or none, is left out); one query."""
+    numbers = []
+    for key in keys:
+        parsed = parse_key(key)
+        if parsed is not None and parsed[0] == engagement.key_prefix:
+            numbers.append(parsed[1])
+    found = {
+        ticket.number: ticket
+        for ticket in Ticket.objects.filter(engagement=engagement, number__in=numbers)
+        .select_related("engagement")
+        .prefetch_related("labels")
+    }
+    return [found[number] for number in dict.fromkeys(numbers) if number in found]

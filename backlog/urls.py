@@ -18,6 +18,7 @@ urlpatterns = [
         ticket.ticket_create_score_preview,
         name="ticket-create-score-preview",
     ),
+    path("engagements/<slug:slug>/backlog/bulk/", backlog.ticket_bulk, name="ticket-bulk"),
     # Before the ticket routes, whose <key> would otherwise take "settings".
     path("engagements/<slug:slug>/backlog/settings/", configure.backlog_settings, name="settings"),
     path(
@@ -31,6 +32,7 @@ urlpatterns = [
     path(f"{_T}score-preview/", ticket.ticket_score_preview, name="ticket-score-preview"),
     path(f"{_T}pin/", backlog.ticket_pin, name="ticket-pin"),
     path(f"{_T}properties/<slug:name>/", properties.ticket_property, name="ticket-property"),
+    path(f"{_T}peek/", backlog.ticket_peek, name="ticket-peek"),
     path(f"{_T}transition/", ticket.ticket_transition, name="ticket-transition"),
     path(f"{_T}comments/", ticket.comment_add, name="comment-add"),
     path(f"{_T}criteria/", analysis.criterion_add, name="criterion-add"),

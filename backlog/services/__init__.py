@@ -8,6 +8,7 @@ from backlog.services.analysis import (
     qa_verdict_record,
     success_metric_add,
 )
+from backlog.services.bulk import BulkResult, tickets_bulk_transition, tickets_bulk_update
 from backlog.services.common import StaleVersion, TicketRowsRefused, TransitionRefused
 from backlog.services.duties import qa_clearance, qa_exception_grant
 from backlog.services.fields import label_name_clean, ticket_fields_validate
@@ -45,6 +46,7 @@ __all__ = [
     "DEFAULT_RESPONSIBILITY",
     "DUPLICATE_EXTERNAL_REF",
     "ROUTABLE_ROLES",
+    "BulkResult",
     "StaleSettings",
     "StaleVersion",
     "TicketRowsRefused",
@@ -80,4 +82,6 @@ __all__ = [
     "ticket_transition",
     "ticket_update",
     "ticket_value_update",
+    "tickets_bulk_transition",
+    "tickets_bulk_update",
 ]

@@ -281,11 +281,21 @@ def _created_message(ticket: Ticket) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ticket_create(request: HttpRequest, slug: str) -> HttpResponse:
-    """Quick logging: title and kind are enough; a bug brings its reproduction template."""
+    """Quick logging: title and kind are enough; a bug brings its reproduction template and a
+    feature or improvement asks its author for the value figures the scoring model needs. From
+    the backlog's dialog (htmx) a filed ticket answers 204 with a toast and an event that
+    refreshes the list; an invalid form comes back (422) with what was typed."""
     engagement = engagement_allowed(request, slug, Action.FILE_TICKETS)
     client_side = bool(policy.roles_of(request.user, engagement) & CLIENT_ROLES)
     settings = selectors.scoring_settings_get(engagement=engagement)
-    options = {"client_side": client_side, "figures": FIGURES_BY_MODEL[settings.model]}
+    # The dialog of the backlog page names its fields apart from the page's own.
+    auto_id = "new-%s" if request.htmx else "id_%s"
+    options = {
+        "client_side": client_side,
+        "figures": FIGURES_BY_MODEL[settings.model],
+        "auto_id": auto_id,
+    }
+    status = 200
     if request.method == "POST":
         form = TicketCreateForm(request.POST, **options)
         if form.is_valid():
@@ -296,11 +306,25 @@ def ticket_create(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
+                message = _created_message(ticket)
+                if request.htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Trigger"] = json.dumps(
+                        {
+                            "toast": {
+                                "message": message,
+                                "tone": "warning" if ticket.unrouted else "success",
+                            },
+                            "ticketCreated": {"key": ticket.key, "url": ticket_url(ticket)},
+                        }
+                    )
+                    return response
                 if ticket.unrouted:
-                    messages.warning(request, _created_message(ticket))
+                    messages.warning(request, message)
                 else:
-                    messages.success(request, _created_message(ticket))
+                    messages.success(request, message)
                 return redirect(ticket_url(ticket))
+        status = 422 if request.htmx else 200
     else:
         kind = request.GET.get("kind")
         # Agency staff choose the origin themselves: no default that would count an initiative.
@@ -308,21 +332,21 @@ def ticket_create(request: HttpRequest, slug: str) -> HttpResponse:
             initial={"kind": kind if kind in Kind.values else Kind.FEATURE}, **options
         )
     kind_value = form["kind"].value() or ""
-    return render(
-        request,
-        "backlog/ticket_create.html",
-        {
-            "engagement": engagement,
-            "actions": actions_of(request.user, engagement),
-            "form": form,
-            "bug_fields": [form[name] for name in BUG_FIELDS],
-            "is_bug": kind_value == Kind.BUG,
-            "value_fields": [form[name] for name in form.figures],
-            "asks_value": kind_value in workflow.VALUE_KINDS,
-            "breakdown": _filing_breakdown(engagement, form),
-            "settings": settings,
-        },
-    )
+    context = {
+        "engagement": engagement,
+        "actions": actions_of(request.user, engagement),
+        "form": form,
+        "create_form": form,
+        "bug_fields": [form[name] for name in BUG_FIELDS],
+        "is_bug": kind_value == Kind.BUG,
+        "value_fields": [form[name] for name in form.figures],
+        "asks_value": kind_value in workflow.VALUE_KINDS,
+        "breakdown": _filing_breakdown(engagement, form),
+        "settings": settings,
+    }
+    if request.htmx:
+        return render(request, "backlog/_ticket_create_form.html", context, status=status)
+    return render(request, "backlog/ticket_create.html", context, status=status)
 
 
 def _filing_breakdown(engagement: Engagement, form: TicketCreateForm) -> Any:

@@ -69,18 +69,22 @@ def test_director_journey(page: Page, demo) -> None:
     check_a11y(page)
     screenshot(page, "director-02-team")
 
-    # The backlog: the director pins the first ticket not pinned yet at rank 2.
+    # The backlog: the director pins the first ticket not pinned yet at rank 2, moving it up
+    # by keyboard on its handle until it sits under the first pinned ticket.
     visit(page, reverse("backlog:ticket-list", args=[SLUG]))
     check_a11y(page)
     screenshot(page, "director-03-backlog")
     row = page.locator("table.backlog-table tbody tr:not(.is-pinned)").first
-    key = row.locator("td a").first.inner_text()
-    row.get_by_label(f"Pinned rank of {key}").fill("2")
-    submit(page, row.get_by_role("button", name=f"Pin {key}"))
-    expect(page.locator("main ul.messages")).to_contain_text(f"{key} pinned at rank 2.")
-    pinned = page.locator("table.backlog-table tbody tr", has=page.get_by_role("link", name=key))
+    key = row.get_attribute("data-key")
+    pinned_above = page.locator("table.backlog-table tbody tr.is-pinned").count()
+    assert pinned_above == 2
+    handle = row.get_by_role("button", name=f"Move {key}")
+    handle.focus()
+    handle.press("Alt+ArrowUp")
+    expect(page.locator("#toasts")).to_contain_text(f"{key} pinned at rank 2.")
+    pinned = page.locator(f"table.backlog-table tbody tr[data-key='{key}']")
     expect(pinned).to_have_class(re.compile(r"\bis-pinned\b"))
-    expect(pinned.locator("td").first).to_have_text(re.compile(r"Pinned rank\s*2"))
+    expect(pinned.locator("td.num").first).to_have_text(re.compile(r"Pinned rank\s*2"))
     screenshot(page, "director-04-backlog-pinned")
 
     # The meetings: the next weekly sync and its agenda.
