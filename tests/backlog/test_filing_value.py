@@ -115,9 +115,11 @@ def test_later_edits_keep_the_authors_figures_visible(client, engagement, stakeh
         reverse("backlog:ticket-detail", args=[engagement.slug, ticket.key])
     ).content.decode()
 
-    origin = content.split('id="value-origin"')[1].split("</div>")[0]
+    origin = content.split('id="value-origin"')[1].split("Later changes are in the history")[0]
     assert "Figures stated by Sophie Martin when filing the request" in origin
-    assert '<dt>Annual revenue gain</dt><dd class="number">20000.00</dd>' in origin
+    assert (
+        '<dt class="props__label">Annual revenue gain</dt><dd class="props__value">20000.00</dd>'
+    ) in origin
     assert "Value stated when filed" in content  # the history names whose figures they are
     changed = TicketHistory.objects.get(ticket=ticket, field="annual_revenue_gain")
     assert (changed.actor, changed.before, changed.after) == (director, "20000.00", "5000.00")
