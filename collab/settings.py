@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "collab.common.limits.RequestBodyLimitMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -318,7 +319,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "collab.common.authentication.BearerTokenAuthentication",
+        "roles.api.authentication.EngagementTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -334,7 +335,13 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # JSON only, with the body size and nesting depth bounded (collab/common/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["collab.common.parsers.BoundedJSONParser"],
+    "DEFAULT_METADATA_CLASS": "collab.common.parsers.DescribeOnlyMetadata",
 }
+# The largest request body the API reads (413 beyond), and how deeply its JSON may nest (400).
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
+API_MAX_JSON_DEPTH = 32
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tandem API",
     "DESCRIPTION": "Engagements, roles, backlog and roadmap of an agency-client partnership.",

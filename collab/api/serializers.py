@@ -8,6 +8,7 @@ Output serializers only read; no serializer here ever saves a row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -29,11 +30,40 @@ from collab.models import (
 MONEY = {"max_digits": 10, "decimal_places": 2}
 
 
-class RefuseUnchangeableFields(serializers.Serializer):
-    """Names fields that a client may send by mistake but that never change through this
-    endpoint: they are refused with a field error instead of being silently ignored."""
+class StrictInputSerializer(serializers.Serializer):
+    """An input that refuses what it does not know: a field it has no use for is a 400 naming
+    it (not silently dropped), and a choice error lists the valid values."""
 
     unchangeable_fields: tuple[str, ...] = ()
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.ChoiceField) and field.choices:
+                valid = ", ".join(str(choice) for choice in field.choices if choice != "")
+                field.error_messages["invalid_choice"] = _(
+                    "“{input}” is not a valid choice; choose one of: %(valid)s."
+                ) % {"valid": valid}
+        return fields
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            # Unchangeable fields get their own message (RefuseUnchangeableFields).
+            known = {*self.fields, *self.unchangeable_fields}
+            unknown = sorted(str(name) for name in data if name not in known)
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: [_("Unknown field: this endpoint does not accept it.")]
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+class RefuseUnchangeableFields(StrictInputSerializer):
+    """Names fields that a client may send by mistake but that never change through this
+    endpoint: they are refused with a field error instead of being silently ignored."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         sent = [name for name in self.unchangeable_fields if name in self.initial_data]

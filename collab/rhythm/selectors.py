@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -24,6 +25,7 @@ from collab.rhythm.models import (
 from collab.rhythm.notify import meeting_label
 
 FEED_PAST_DAYS = 30
+CALENDAR_TOKEN_FORM = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def meeting_list(
@@ -279,7 +281,9 @@ def minutes_get(*, meeting: Meeting) -> Minutes:
 def calendar_feed_for_token(token: str) -> bytes | None:
     """The private .ics feed of the person holding this token: their meetings from 30 days ago
     on (cancelled ones included, so calendars drop them); None for an unknown token."""
-    if not token:
+    # Tokens are URL-safe Base64 (new_calendar_token): anything else, a NUL byte included,
+    # is unknown without asking the database.
+    if not CALENDAR_TOKEN_FORM.fullmatch(token):
         return None
     preferences = (
         PersonPreferences.objects.filter(calendar_token=token).select_related("person").first()

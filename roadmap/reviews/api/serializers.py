@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from collab.api.serializers import StrictInputSerializer
 from roadmap.reviews.models import Review, ReviewDecision
 
 
@@ -58,7 +59,7 @@ class DecisionOutputSerializer(serializers.Serializer):
         return decision.ticket.key if decision.ticket is not None else None
 
 
-class DecisionInputSerializer(serializers.Serializer):
+class DecisionInputSerializer(StrictInputSerializer):
     text = serializers.CharField()
     ticket = serializers.CharField(
         max_length=24, required=False, allow_blank=True, help_text=_("A ticket key, e.g. NORD-42.")
