@@ -351,6 +351,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every error with its problem document, strict request bodies, links from a creation to
+    # what it created (collab/common/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "collab.common.schema.postprocess_contract",
+    ],
     # Choice sets that several apps name alike get one schema name each.
     "ENUM_NAME_OVERRIDES": {
         "EngagementStatusEnum": "collab.models.Engagement.Status",
@@ -366,6 +372,8 @@ SPECTACULAR_SETTINGS = {
         "RoadmapItemStatusEnum": "roadmap.models.RoadmapItemStatus",
         "ScoringModelEnum": "backlog.models.ScoringModel",
         "AgencyRoleEnum": "backlog.api.serializers_settings.AGENCY_ROLE_CHOICES",
+        "ReviewStateEnum": "roadmap.reviews.models.ReviewState",
+        "WebhookDeliveryStateEnum": "collab.webhooks.models.WebhookDeliveryState",
     },
 }
 

@@ -39,7 +39,10 @@ from roles.models import Role
 from roles.selectors import engagement_members
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+# Decimals are exact strings everywhere in the API (docs/api.md), in and out.
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$", "readOnly": True}
+)
 class DecimalTextField(serializers.Field):
     """An exact decimal written out as a string (never in exponent notation); null stays null."""
 

@@ -190,6 +190,7 @@ class RoadmapItemOutputSerializer(serializers.Serializer):
     ticket_count = serializers.IntegerField()
     annual_value = DecimalTextField(
         places=2,
+        allow_null=True,
         help_text=_(
             "Σ of the annual values of its tickets (rejected ones excluded); null when none "
             "has value figures."
@@ -227,7 +228,7 @@ class BoardColumnOutputSerializer(serializers.Serializer):
     annual_value = DecimalTextField(places=2)
     effort_days = DecimalTextField(places=2)
     capacity_days = DecimalTextField(
-        places=1, help_text=_("The agency's capacity for a quarter; null for a lane.")
+        places=1, allow_null=True, help_text=_("The agency's capacity for a quarter; null for a lane.")
     )
     over_capacity = serializers.BooleanField()
     is_current = serializers.BooleanField()
