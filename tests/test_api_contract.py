@@ -131,9 +131,7 @@ def outsider_session(client, other_engagement, nordfer):
 @settings(HYPOTHESIS)
 def test_another_engagements_session_meets_only_404(case, outsider_session):
     _in_nordfer(case)
-    response = case.call(
-        headers=outsider_session["headers"], cookies=outsider_session["cookies"]
-    )
+    response = case.call(headers=outsider_session["headers"], cookies=outsider_session["cookies"])
     assert response.status_code == 404, (case.method, case.formatted_path, response.text)
     assert response.headers["Content-Type"] == "application/problem+json"
 

@@ -31,10 +31,10 @@ from collab.models import (
 MONEY = {"max_digits": 10, "decimal_places": 2}
 
 
+# An input that refuses what it does not know: a field it has no use for is a 400 naming it
+# (not silently dropped), a value of the wrong JSON type too, and a choice error lists the valid
+# values. (A comment, not a docstring: the schema would show it on every request body.)
 class StrictInputSerializer(serializers.Serializer):
-    """An input that refuses what it does not know: a field it has no use for is a 400 naming
-    it (not silently dropped), and a choice error lists the valid values."""
-
     unchangeable_fields: tuple[str, ...] = ()
 
     def get_fields(self) -> dict[str, serializers.Field]:

@@ -228,7 +228,9 @@ class BoardColumnOutputSerializer(serializers.Serializer):
     annual_value = DecimalTextField(places=2)
     effort_days = DecimalTextField(places=2)
     capacity_days = DecimalTextField(
-        places=1, allow_null=True, help_text=_("The agency's capacity for a quarter; null for a lane.")
+        places=1,
+        allow_null=True,
+        help_text=_("The agency's capacity for a quarter; null for a lane."),
     )
     over_capacity = serializers.BooleanField()
     is_current = serializers.BooleanField()

@@ -53,9 +53,7 @@ class DecisionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
     ticket = serializers.SerializerMethodField()
-    recorded_by = serializers.EmailField(
-        source="recorded_by.email", default=None, allow_null=True
-    )
+    recorded_by = serializers.EmailField(source="recorded_by.email", default=None, allow_null=True)
     created_at = serializers.DateTimeField()
 
     @extend_schema_field({"type": "string", "nullable": True})
