@@ -96,7 +96,9 @@ def _expected_json_type(field: serializers.Field) -> tuple[type, ...] | None:
         isinstance(choice, str) for choice in field.choices
     ):
         return (str,)
-    if isinstance(field, serializers.ListField | serializers.ListSerializer):
+    if isinstance(
+        field, serializers.ListField | serializers.ListSerializer | serializers.ManyRelatedField
+    ):
         return (list,)
     if isinstance(field, serializers.Serializer):
         return (dict,)
