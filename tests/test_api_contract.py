@@ -161,9 +161,11 @@ def test_the_links_between_creations_and_their_objects_keep_the_contract(nordfer
     token = nordfer["token"]
 
     class Workflow(schema.as_state_machine()):
-        def get_call_kwargs(self, case):
+        def before_call(self, case):
+            # On the case itself, not on every call: the auth checks then replace it with
+            # credentials that must be refused.
             _in_nordfer(case)
-            return {"headers": {"Authorization": f"Bearer {token}"}}
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
 
     run_state_machine_as_test(
         Workflow,
