@@ -271,6 +271,11 @@ class BoardQueryInputSerializer(serializers.Serializer):
             ) from None
 
     def validate(self, attrs: dict) -> dict:
+        # A query string's empty value is dropped before validation; say it is not a quarter.
+        if self.initial_data.get("start") == "":
+            raise serializers.ValidationError(
+                {"start": [_("Write a quarter as YEAR-Qn, for example 2027-Q1.")]}
+            )
         start = attrs.get("start")
         if start is not None and not window_fits(start, attrs["count"]):
             latest = Quarter(9999, 4) - (attrs["count"] - 1)
