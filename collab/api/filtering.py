@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django_filters import BooleanFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -30,4 +31,15 @@ class StrictFilterBackend(DjangoFilterBackend):
                 raise ValidationError(
                     {name: [_("Give a value, or leave the parameter out.")] for name in empty}
                 )
+            # A boolean's form field reads anything else ("null", "yes") as "any".
+            not_boolean = sorted(
+                name
+                for name, declared in filterset_class.base_filters.items()
+                if isinstance(declared, BooleanFilter)
+                and any(
+                    value not in ("true", "false") for value in request.query_params.getlist(name)
+                )
+            )
+            if not_boolean:
+                raise ValidationError({name: [_("Write true or false.")] for name in not_boolean})
         return super().filter_queryset(request, queryset, view)
