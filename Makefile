@@ -29,11 +29,23 @@ DEPLOY_ENV = env -u DATABASE_URL -u REDIS_URL DEBUG=0 ALLOWED_HOSTS=tandem.examp
 .PHONY: install run test lint services check-migrations check-deploy messages browser-deps
 install: $(STAMP) $(MO_FILES)
 
-$(STAMP): pyproject.toml
+# The exact versions come from requirements.lock (`make lock` refreshes it from pyproject.toml);
+# the project itself is installed on top, without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e '.[dev]'
 	@touch $(STAMP)
+
+# Re-resolve pyproject.toml's ranges in a throw-away environment and pin the result.
+.PHONY: lock
+lock:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(PYTHON) -m venv "$$tmp/venv" && \
+	"$$tmp/venv/bin/python" -m pip install --quiet --upgrade pip && \
+	"$$tmp/venv/bin/python" -m pip install --quiet -e '.[dev]' && \
+	{ echo "# Pinned by \`make lock\` from pyproject.toml; \`make install\` installs exactly these."; \
+	  "$$tmp/venv/bin/python" -m pip freeze --exclude-editable; } > requirements.lock
 
 # Compiled with Babel (a runtime dependency), so running Tandem needs no system gettext.
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(STAMP)
@@ -46,6 +58,9 @@ messages: install
 
 # mypy loads the settings (django-stubs): on the embedded default with a throw-away run
 # folder, like check-migrations, so it needs no database server.
+# No vulnerability audit here: pip-audit needs PyPI's JSON API (or OSV) and npm audit the npm
+# registry's advisory endpoint, and neither answers from this project's machines (the package
+# indexes do); see docs/operations.md.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

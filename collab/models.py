@@ -266,9 +266,11 @@ class ApiToken(models.Model):
     scope = models.CharField(_("scope"), max_length=5, choices=Scope.choices)
     prefix = models.CharField(_("prefix"), max_length=12, unique=True)
     key_hash = models.CharField(max_length=64, unique=True)
+    # A token dies with its issuer's account (roles.policy.token_in_force): it would otherwise
+    # become a token issued by nobody, which acts until revoked.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "collab.common.limits.RequestBodyLimitMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -376,11 +377,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "collab.common.authentication.BearerTokenAuthentication",
+        "roles.api.authentication.EngagementTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["collab.api.filtering.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "collab.common.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -392,7 +393,13 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # JSON only, with the body size and nesting depth bounded (collab/common/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["collab.common.parsers.BoundedJSONParser"],
+    "DEFAULT_METADATA_CLASS": "collab.common.parsers.DescribeOnlyMetadata",
 }
+# The largest request body the API reads (413 beyond), and how deeply its JSON may nest (400).
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
+API_MAX_JSON_DEPTH = 32
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tandem API",
     "DESCRIPTION": "Engagements, roles, backlog and roadmap of an agency-client partnership.",
@@ -402,6 +409,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every error with its problem document, strict request bodies, links from a creation to
+    # what it created (collab/common/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "collab.common.schema.postprocess_contract",
+    ],
     # Choice sets that several apps name alike get one schema name each.
     "ENUM_NAME_OVERRIDES": {
         "EngagementStatusEnum": "collab.models.Engagement.Status",
@@ -417,6 +430,8 @@ SPECTACULAR_SETTINGS = {
         "RoadmapItemStatusEnum": "roadmap.models.RoadmapItemStatus",
         "ScoringModelEnum": "backlog.models.ScoringModel",
         "AgencyRoleEnum": "backlog.api.serializers_settings.AGENCY_ROLE_CHOICES",
+        "ReviewStateEnum": "roadmap.reviews.models.ReviewState",
+        "WebhookDeliveryStateEnum": "collab.webhooks.models.WebhookDeliveryState",
     },
 }
 

@@ -108,6 +108,15 @@ def iter_quarters(first: Quarter, count: int) -> Iterator[Quarter]:
         yield first + offset
 
 
+def window_fits(first: Quarter, count: int) -> bool:
+    """Whether ``count`` quarters from ``first`` stay within the calendar (0001-Q1 to 9999-Q4)."""
+    try:
+        first + (count - 1)
+    except ValueError:
+        return False
+    return True
+
+
 def is_quarter(text: str) -> bool:
     """Whether ``text`` is a well-formed quarter such as ``2027-Q1``."""
     try:

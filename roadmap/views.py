@@ -12,7 +12,7 @@ from urllib.parse import quote
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -225,9 +225,18 @@ def objective_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def _board_start(value: str | None) -> Quarter | None:
     try:
-        return Quarter.parse(value) if value else None
+        start = Quarter.parse(value) if value else None
     except ValueError:
         return None
+    # The page shows six quarters and links to the six before and after them: all of them must
+    # be quarters of the calendar.
+    earliest, latest = Quarter(1, 1) + 6, Quarter(9999, 4) - 11
+    if start is not None and not earliest <= start <= latest:
+        raise BadRequest(
+            _("start: choose a quarter between %(earliest)s and %(latest)s.")
+            % {"earliest": earliest, "latest": latest}
+        )
+    return start
 
 
 def _board_context(

@@ -112,6 +112,26 @@ def engagements_visible_to(principal: Principal | None) -> models.QuerySet[Engag
     return Engagement.objects.filter(pk__in=member_of)
 
 
+def token_in_force(token: ApiToken) -> bool:
+    """A token acts while it is not revoked and, when a person issued it, while that person's
+    account is active and holds a role in force on the token's engagement: an integration never
+    outlives its issuer's place on the team. A token issued without a person (by the server's
+    operator) belongs to the engagement and acts until it is revoked."""
+    if not token.is_active:
+        return False
+    if token.created_by_id is None:
+        return True
+    return (
+        RoleAssignment.objects.active()
+        .filter(
+            person_id=token.created_by_id,
+            person__is_active=True,
+            engagement_id=token.engagement_id,
+        )
+        .exists()
+    )
+
+
 def engagement_for(principal: Principal | None, *, slug: str) -> Engagement:
     """The engagement with this slug if the principal may see it; 404 whether it is missing or
     not theirs, so that a stranger cannot tell the two apart."""

@@ -71,6 +71,74 @@ def role_assignment_create(
     return assignment
 
 
+@dataclass(frozen=True)
+class TeamAddition:
+    """What adding a person by email did: an assignment at once, or an invitation to accept."""
+
+    assignment: RoleAssignment | None = None
+    invitation: Invitation | None = None
+
+
+def _joins_directly(*, engagement: Engagement, person: User | None) -> bool:
+    # The engagement's own people: its agency's staff and its client's, or anyone already on
+    # its team. Everyone else, with an account elsewhere or none, must accept an invitation.
+    if person is None or not person.is_active:
+        return False
+    if person.organization_id in (engagement.agency_id, engagement.client_id):
+        return True
+    return RoleAssignment.objects.filter(engagement=engagement, person=person).exists()
+
+
+@transaction.atomic
+def team_member_add(
+    *,
+    engagement: Engagement,
+    added_by: User,
+    email: str,
+    role: str,
+    allocation_percent: int = 100,
+    start_date: datetime.date | None = None,
+    end_date: datetime.date | None = None,
+) -> TeamAddition:
+    """Add a person to the team by email: a person of the engagement's agency or client (or
+    already on its team) gets the role at once; anyone else — another client's person or an
+    unknown address alike — gets an invitation to accept, so that the answer never tells
+    whether an account exists."""
+    email = email.strip().lower()
+    person = User.objects.filter(email__iexact=email).first()
+    if _joins_directly(engagement=engagement, person=person):
+        assert person is not None  # _joins_directly answers False without one
+        assignment = role_assignment_create(
+            engagement=engagement,
+            person=person,
+            role=role,
+            allocation_percent=allocation_percent,
+            start_date=start_date,
+            end_date=end_date,
+        )
+        return TeamAddition(assignment=assignment)
+    if start_date is not None or end_date is not None:
+        dates_error = _(
+            "An invited person's role starts when they accept; change its dates once they "
+            "have joined."
+        )
+        raise ValidationError(
+            {
+                name: dates_error
+                for name, value in (("start_date", start_date), ("end_date", end_date))
+                if value is not None
+            }
+        )
+    batch = invitations_send(
+        engagement=engagement,
+        invited_by=added_by,
+        emails=[email],
+        role=role,
+        allocation_percent=allocation_percent,
+    )
+    return TeamAddition(invitation=batch.invitations[0])
+
+
 @transaction.atomic
 def role_assignment_update(*, assignment: RoleAssignment, data: dict[str, Any]) -> RoleAssignment:
     """Change the allocation or the dates of an assignment."""

@@ -31,14 +31,18 @@ from backlog.models import (
     Ticket,
 )
 from backlog.scoring import Quadrant
-from collab.api.serializers import RefuseUnchangeableFields
+from backlog.services.fields import LABEL_MAX_LENGTH, LABELS_PER_TICKET_MAX
+from collab.api.serializers import RefuseUnchangeableFields, StrictInputSerializer
 from collab.models import User
 from roles.api.serializers import PersonBriefOutputSerializer
 from roles.models import Role
 from roles.selectors import engagement_members
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+# Decimals are exact strings everywhere in the API (docs/api.md), in and out.
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$", "readOnly": True}
+)
 class DecimalTextField(serializers.Field):
     """An exact decimal written out as a string (never in exponent notation); null stays null."""
 
@@ -329,7 +333,10 @@ class TicketUpdateInputSerializer(RefuseUnchangeableFields):
     )
     sprint = EngagementSprintField(required=False, allow_null=True)
     labels = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, help_text=_("Label names.")
+        child=serializers.CharField(max_length=LABEL_MAX_LENGTH),
+        required=False,
+        max_length=LABELS_PER_TICKET_MAX,
+        help_text=_("Label names."),
     )
     external_ref = serializers.CharField(max_length=100, allow_blank=True, required=False)
     steps_to_reproduce = serializers.CharField(allow_blank=True, required=False)
@@ -367,18 +374,18 @@ class TicketCreateInputSerializer(TicketUpdateInputSerializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
 
 
-class TicketTransitionInputSerializer(serializers.Serializer):
+class TicketTransitionInputSerializer(StrictInputSerializer):
     to = serializers.ChoiceField(choices=Status.choices)
     reason = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class TicketPinInputSerializer(serializers.Serializer):
+class TicketPinInputSerializer(StrictInputSerializer):
     rank = serializers.IntegerField(
         min_value=1, allow_null=True, help_text=_("1 is the top; null unpins.")
     )
 
 
-class TicketAcceptanceInputSerializer(serializers.Serializer):
+class TicketAcceptanceInputSerializer(StrictInputSerializer):
     accepted = serializers.BooleanField()
     reason = serializers.CharField(
         allow_blank=True,
@@ -400,7 +407,7 @@ class TicketAcceptanceOutputSerializer(serializers.Serializer):
 # --- Analysis, QA, comments, scores, history ---------------------------------------------------
 
 
-class CriterionCreateInputSerializer(serializers.Serializer):
+class CriterionCreateInputSerializer(StrictInputSerializer):
     text = serializers.CharField()
     given = serializers.CharField(allow_blank=True, required=False, default="")
     when = serializers.CharField(allow_blank=True, required=False, default="")
@@ -417,12 +424,12 @@ class CriterionUpdateInputSerializer(RefuseUnchangeableFields):
     then = serializers.CharField(allow_blank=True, required=False)
 
 
-class QAResultSerializer(serializers.Serializer):
+class QAResultSerializer(StrictInputSerializer):
     criterion = serializers.IntegerField(help_text=_("Id of one of this ticket's criteria."))
     passed = serializers.BooleanField()
 
 
-class QAVerdictInputSerializer(serializers.Serializer):
+class QAVerdictInputSerializer(StrictInputSerializer):
     passed = serializers.BooleanField()
     notes = serializers.CharField(allow_blank=True, required=False, default="")
     results = QAResultSerializer(many=True, required=False, default=list)
@@ -450,7 +457,7 @@ class QAVerdictOutputSerializer(serializers.Serializer):
         ]
 
 
-class CommentInputSerializer(serializers.Serializer):
+class CommentInputSerializer(StrictInputSerializer):
     body = serializers.CharField(help_text=_("Markdown."))
 
 
@@ -467,7 +474,7 @@ class CommentOutputSerializer(serializers.Serializer):
         return str(render_markdown(comment.body))
 
 
-class StakeholderScoreInputSerializer(serializers.Serializer):
+class StakeholderScoreInputSerializer(StrictInputSerializer):
     score = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(allow_blank=True, required=False, default="")
 

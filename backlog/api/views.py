@@ -13,7 +13,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.http import Http404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -57,6 +56,7 @@ from backlog.services import (
     ticket_value_update,
 )
 from backlog.services.fields import VALUE_FIELDS
+from collab.api.filtering import StrictFilterBackend
 from collab.api.views import ENGAGEMENT_SLUG
 from collab.common.etag import PreconditionFailed, check_if_match
 from collab.common.idempotency import idempotent_create
@@ -104,7 +104,7 @@ def detail_response(
     return Response(data, status=status_code, headers=headers)
 
 
-class EngagementFilterBackend(DjangoFilterBackend):
+class EngagementFilterBackend(StrictFilterBackend):
     """django-filter with the engagement of the URL handed to the FilterSet, whose choices
     (sprints, assignees, labels) are that engagement's own."""
 

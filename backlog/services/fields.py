@@ -60,6 +60,9 @@ TEXT_DIFF_FIELDS = frozenset(
 # Checked against the engagement by the services rather than by the model's validation.
 _REFERENCE_FIELDS = ("engagement", "reporter", "assignee", "sprint")
 LABEL_MAX_LENGTH = 50
+# A ticket's labels are a handful of tags, not a data store: a bound keeps one request from
+# writing thousands of rows.
+LABELS_PER_TICKET_MAX = 20
 
 
 def ticket_fields_validate(ticket: Ticket) -> None:
@@ -104,6 +107,11 @@ def label_name_clean(label: Any) -> str:
 
 def label_choices(engagement: Engagement, labels: Iterable[Any]) -> list[Label | str]:
     # Labels of this engagement, or names to find or create (checked, without a query).
+    labels = list(labels)
+    if len(labels) > LABELS_PER_TICKET_MAX:
+        raise ValidationError(
+            {"labels": _("A ticket has at most %(max)d labels.") % {"max": LABELS_PER_TICKET_MAX}}
+        )
     chosen: list[Label | str] = []
     for label in labels:
         if isinstance(label, Label):

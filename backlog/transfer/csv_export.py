@@ -28,7 +28,7 @@ from collab.models import Engagement
 BOM = "\ufeff"
 CENTS = Decimal("0.01")
 CHUNK_SIZE = 500
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "|", "\t", "\r")
 
 
 def neutralise(text: str) -> str:

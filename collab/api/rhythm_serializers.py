@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from collab.api.serializers import RefuseUnchangeableFields
+from collab.api.serializers import RefuseUnchangeableFields, StrictInputSerializer
 from collab.rhythm.models import ActionItem, AgendaSection, Attendee, Meeting, Outcome
 
 
@@ -212,12 +212,12 @@ class MeetingDecisionOutputSerializer(serializers.Serializer):
 # --- Input ------------------------------------------------------------------------------------
 
 
-class AttendeeInputSerializer(serializers.Serializer):
+class AttendeeInputSerializer(StrictInputSerializer):
     person = MemberField()
     required = serializers.BooleanField(default=False)
 
 
-class MeetingCreateInputSerializer(serializers.Serializer):
+class MeetingCreateInputSerializer(StrictInputSerializer):
     title = serializers.CharField(max_length=200)
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
@@ -236,10 +236,30 @@ class MeetingUpdateInputSerializer(RefuseUnchangeableFields):
     place = serializers.CharField(max_length=200, required=False, allow_blank=True)
     video_url = serializers.URLField(required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True, help_text=_("Markdown."))
-    notes_version = serializers.IntegerField(required=False, min_value=0)
+    notes_version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text=_("The version of the notes you read (0 when there are none yet)."),
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        # Without the version read, a save could silently overwrite someone else's newer notes.
+        if "notes" in attrs and "notes_version" not in attrs:
+            raise serializers.ValidationError(
+                {
+                    "notes_version": [
+                        _(
+                            "Send the version of the notes you read (0 when there are none "
+                            "yet), so that nobody's newer save is overwritten."
+                        )
+                    ]
+                }
+            )
+        return attrs
 
 
-class RespondInputSerializer(serializers.Serializer):
+class RespondInputSerializer(StrictInputSerializer):
     response = serializers.ChoiceField(
         choices=[
             Attendee.Response.ACCEPTED,
@@ -249,7 +269,7 @@ class RespondInputSerializer(serializers.Serializer):
     )
 
 
-class AgendaItemCreateInputSerializer(serializers.Serializer):
+class AgendaItemCreateInputSerializer(StrictInputSerializer):
     title = serializers.CharField(max_length=300)
     duration_minutes = serializers.IntegerField(min_value=1, max_value=480, default=5)
     presenter = MemberField(required=False, allow_null=True, default=None)

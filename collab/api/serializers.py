@@ -8,6 +8,8 @@ Output serializers only read; no serializer here ever saves a row.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -29,11 +31,106 @@ from collab.models import (
 MONEY = {"max_digits": 10, "decimal_places": 2}
 
 
-class RefuseUnchangeableFields(serializers.Serializer):
+# An input that refuses what it does not know: a field it has no use for is a 400 naming it
+# (not silently dropped), a value of the wrong JSON type too, and a choice error lists the valid
+# values. (A comment, not a docstring: the schema would show it on every request body.)
+class StrictInputSerializer(serializers.Serializer):
+    unchangeable_fields: tuple[str, ...] = ()
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.ChoiceField) and field.choices:
+                valid = ", ".join(str(choice) for choice in field.choices if choice != "")
+                field.error_messages["invalid_choice"] = _(
+                    "“{input}” is not a valid choice; choose one of: %(valid)s."
+                ) % {"valid": valid}
+        return fields
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            # Unchangeable fields get their own message (RefuseUnchangeableFields).
+            known = {*self.fields, *self.unchangeable_fields}
+            unknown = sorted(str(name) for name in data if name not in known)
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: [_("Unknown field: this endpoint does not accept it.")]
+                        for name in unknown
+                    }
+                )
+            mistyped = {
+                name: [message]
+                for name, field in self.fields.items()
+                if name in data and (message := json_type_error(field, data[name]))
+            }
+            if mistyped:
+                raise serializers.ValidationError(mistyped)
+        return super().to_internal_value(data)
+
+
+# The JSON type each kind of field takes: DRF would also read 3 as "3" or "3" as 3, which the
+# schema does not say (decimals, dates and times are strings; see docs/api.md).
+_STRING_FIELDS = (
+    serializers.CharField,
+    serializers.DateField,
+    serializers.DateTimeField,
+    serializers.TimeField,
+    serializers.DurationField,
+    serializers.UUIDField,
+)
+_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
+_JSON_NAMES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array"}
+
+
+def _expected_json_type(field: serializers.Field) -> tuple[type, ...] | None:
+    if isinstance(field, serializers.BooleanField):
+        return (bool,)
+    if isinstance(field, serializers.IntegerField):
+        return (int,)
+    if isinstance(field, serializers.FloatField):
+        return (int, float)
+    if isinstance(field, (serializers.DecimalField, *_STRING_FIELDS)):
+        return (str,)
+    if isinstance(field, serializers.ChoiceField) and all(
+        isinstance(choice, str) for choice in field.choices
+    ):
+        return (str,)
+    if isinstance(
+        field, serializers.ListField | serializers.ListSerializer | serializers.ManyRelatedField
+    ):
+        return (list,)
+    if isinstance(field, serializers.Serializer):
+        return (dict,)
+    return None
+
+
+def json_type_error(field: serializers.Field, value: Any) -> str | None:
+    """Why ``value`` is not of the JSON type the field takes; None when it is (or when null,
+    which the field itself accepts or refuses)."""
+    if value is None:
+        return None
+    expected = _expected_json_type(field)
+    if expected is None:
+        return None
+    # A boolean is an integer in Python, never in JSON.
+    if not isinstance(value, expected) or (bool not in expected and isinstance(value, bool)):
+        return str(
+            _("Incorrect type: expected %(type)s.")
+            % {"type": _JSON_NAMES.get(expected[-1], "object")}
+        )
+    if isinstance(field, serializers.DecimalField) and not _DECIMAL.fullmatch(value):
+        return str(_("Write a decimal number as a string of digits, for example “12.50”."))
+    if isinstance(field, serializers.ListField) and value:
+        child_errors = sorted({json_type_error(field.child, item) or "" for item in value} - {""})
+        if child_errors:
+            return child_errors[0]
+    return None
+
+
+class RefuseUnchangeableFields(StrictInputSerializer):
     """Names fields that a client may send by mistake but that never change through this
     endpoint: they are refused with a field error instead of being silently ignored."""
-
-    unchangeable_fields: tuple[str, ...] = ()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         sent = [name for name in self.unchangeable_fields if name in self.initial_data]

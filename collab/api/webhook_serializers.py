@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from collab.api.serializers import RefuseUnchangeableFields
+from collab.api.serializers import RefuseUnchangeableFields, StrictInputSerializer
 from collab.webhooks.models import (
     SUBSCRIBABLE_EVENTS,
     WebhookDeliveryState,
@@ -25,7 +25,7 @@ EVENTS_HELP = _("Events to receive, among: %(events)s.") % {
 }
 
 
-class WebhookCreateInputSerializer(serializers.Serializer):
+class WebhookCreateInputSerializer(StrictInputSerializer):
     target_url = serializers.CharField(
         max_length=500, help_text=_("An https:// address that accepts POST requests.")
     )

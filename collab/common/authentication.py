@@ -48,6 +48,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     """Describes the bearer tokens in the OpenAPI schema (and the docs' Authorize button)."""
 
     target_class = BearerTokenAuthentication
+    match_subclasses = True
     name = "bearerToken"
 
     def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:

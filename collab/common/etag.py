@@ -2,8 +2,9 @@
 change it has not seen (a lost update).
 
 Tandem's entity tags are weak (``W/"ticket-12-v3"``): they name a version of the row, not the
-bytes of one representation. ``If-Match`` is compared on the tag's opaque part, with or without
-the ``W/`` prefix; ``*`` matches any current version.
+bytes of one representation. ``If-Match`` must name the tag exactly as it was read, ``W/`` prefix
+included: ``"ticket-12-v3"`` is a different (strong) tag, which no version of the row carries;
+``*`` matches any current version.
 """
 
 from __future__ import annotations
@@ -40,19 +41,12 @@ def weak_etag(opaque: str) -> str:
     return f'W/"{opaque}"'
 
 
-def _opaque(tag: str) -> str:
-    tag = tag.strip()
-    if tag.startswith("W/"):
-        tag = tag[2:]
-    return tag.strip('"')
-
-
 def if_match_tags(request: Request) -> list[str] | None:
-    """The opaque parts of the tags listed in ``If-Match``; None when the header is absent."""
+    """The tags listed in ``If-Match``, as sent; None when the header is absent."""
     header = request.headers.get("If-Match")
     if header is None or not header.strip():
         return None
-    return [_opaque(part) for part in header.split(",") if part.strip()]
+    return [part.strip() for part in header.split(",") if part.strip()]
 
 
 def check_if_match(request: Request, *, current: str, required: bool) -> None:
@@ -65,5 +59,5 @@ def check_if_match(request: Request, *, current: str, required: bool) -> None:
         return
     if "*" in tags:
         return
-    if _opaque(current) not in tags:
+    if current not in tags:
         raise PreconditionFailed()

@@ -7,10 +7,20 @@ from babel.numbers import list_currencies
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+# Files of a system's zoneinfo folder that are not IANA zone names: the machine's own zone (it
+# differs from one server to the next), the tz database's placeholder for "no zone", its POSIX
+# template, and the duplicate trees of the same zones.
+NOT_IANA_NAMES = frozenset({"localtime", "Factory", "posixrules"})
+NOT_IANA_FOLDERS = ("posix/", "right/")
+
 
 @cache
 def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in NOT_IANA_NAMES and not name.startswith(NOT_IANA_FOLDERS)
+    )
 
 
 def validate_time_zone(value: str) -> None:

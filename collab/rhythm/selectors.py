@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from collab.rhythm.models import (
 from collab.rhythm.notify import meeting_label
 
 FEED_PAST_DAYS = 30
+CALENDAR_TOKEN_FORM = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def meeting_list(
@@ -292,7 +294,9 @@ def calendar_feed_for_token(
     """The private .ics feed of the person holding this token: their meetings from 30 days ago
     on (cancelled ones included, so calendars drop them), only of the engagements ``member_of``
     says they still belong to (the roles decide); None for an unknown token."""
-    if not token:
+    # Tokens are URL-safe Base64 (new_calendar_token): anything else, a NUL byte included,
+    # is unknown without asking the database.
+    if not CALENDAR_TOKEN_FORM.fullmatch(token):
         return None
     preferences = (
         PersonPreferences.objects.filter(calendar_token=token).select_related("person").first()

@@ -18,7 +18,7 @@ from rest_framework.reverse import reverse
 from backlog.api.serializers import DecimalTextField
 from backlog.models import Ticket
 from backlog.selectors import ticket_get
-from collab.api.serializers import RefuseUnchangeableFields
+from collab.api.serializers import RefuseUnchangeableFields, StrictInputSerializer
 from roadmap.models import (
     AlignmentLevel,
     Lane,
@@ -27,7 +27,7 @@ from roadmap.models import (
     RoadmapItemStatus,
     StrategicObjective,
 )
-from roadmap.quarters import Quarter
+from roadmap.quarters import Quarter, window_fits
 from roadmap.selectors import objective_list
 
 
@@ -84,7 +84,7 @@ class ObjectiveCreateInputSerializer(ObjectiveUpdateInputSerializer):
     title = serializers.CharField(max_length=200)
 
 
-class AlignmentInputSerializer(serializers.Serializer):
+class AlignmentInputSerializer(StrictInputSerializer):
     level = serializers.ChoiceField(choices=AlignmentLevel.choices)
 
 
@@ -190,6 +190,7 @@ class RoadmapItemOutputSerializer(serializers.Serializer):
     ticket_count = serializers.IntegerField()
     annual_value = DecimalTextField(
         places=2,
+        allow_null=True,
         help_text=_(
             "Σ of the annual values of its tickets (rejected ones excluded); null when none "
             "has value figures."
@@ -227,7 +228,9 @@ class BoardColumnOutputSerializer(serializers.Serializer):
     annual_value = DecimalTextField(places=2)
     effort_days = DecimalTextField(places=2)
     capacity_days = DecimalTextField(
-        places=1, help_text=_("The agency's capacity for a quarter; null for a lane.")
+        places=1,
+        allow_null=True,
+        help_text=_("The agency's capacity for a quarter; null for a lane."),
     )
     over_capacity = serializers.BooleanField()
     is_current = serializers.BooleanField()
@@ -266,3 +269,22 @@ class BoardQueryInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 _("Write a quarter as YEAR-Qn, for example 2027-Q1.")
             ) from None
+
+    def validate(self, attrs: dict) -> dict:
+        # A query string's empty value is dropped before validation; say it is not a quarter.
+        if self.initial_data.get("start") == "":
+            raise serializers.ValidationError(
+                {"start": [_("Write a quarter as YEAR-Qn, for example 2027-Q1.")]}
+            )
+        start = attrs.get("start")
+        if start is not None and not window_fits(start, attrs["count"]):
+            latest = Quarter(9999, 4) - (attrs["count"] - 1)
+            raise serializers.ValidationError(
+                {
+                    "start": [
+                        _("The board would end after 9999-Q4; choose %(latest)s or earlier.")
+                        % {"latest": latest}
+                    ]
+                }
+            )
+        return attrs

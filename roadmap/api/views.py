@@ -257,11 +257,13 @@ class RoadmapItemDetailApi(APIView):
 BOARD_PARAMETERS = [
     OpenApiParameter(
         "start",
-        OpenApiTypes.STR,
+        {"type": "string", "pattern": r"^\d{4}-Q[1-4]$"},
         description="The first quarter shown (2027-Q1); by default the previous quarter.",
     ),
     OpenApiParameter(
-        "count", OpenApiTypes.INT, description="How many quarters (1 to 12, 6 by default)."
+        "count",
+        {"type": "integer", "minimum": 1, "maximum": 12, "default": 6},
+        description="How many quarters (1 to 12, 6 by default).",
     ),
 ]
 

@@ -4,7 +4,7 @@ decisions, the sign-off that freezes a snapshot, value realisation and overdue r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -267,7 +267,7 @@ def frozen_reason() -> str:
     return _("A signed-off review's snapshot is frozen: it can no longer change.")
 
 
-def snapshot_change(*, snapshot: ReviewSnapshot, **changes: Any) -> NoReturn:
+def snapshot_change(*, snapshot: ReviewSnapshot, changes: Mapping[str, Any]) -> NoReturn:
     """Refused, always: what a review agreed stays as it was signed (the database refuses it
     too on PostgreSQL)."""
     raise ValidationError(frozen_reason(), code="frozen")

@@ -205,7 +205,7 @@ def snapshot_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         try:
-            services.snapshot_change(snapshot=snapshot, **request.POST.dict())
+            services.snapshot_change(snapshot=snapshot, changes=request.POST.dict())
         except ValidationError as error:
             errors = error.messages
     return render(

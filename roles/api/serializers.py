@@ -13,27 +13,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from collab.api.serializers import RefuseUnchangeableFields
-from collab.models import User
 from roles.models import Role, RoleAssignment, assignment_today
-
-
-class PersonByEmailField(serializers.SlugRelatedField):
-    """A person named by the email address of their existing account (case does not matter)."""
-
-    default_error_messages = {
-        "does_not_exist": _(
-            "No one has an account with “{value}”; send them an invitation instead."
-        ),
-        "invalid": _("Enter the email address of a person."),
-    }
-
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="email", queryset=User.objects.filter(is_active=True), **kwargs)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data.strip().lower())
 
 
 class PersonBriefOutputSerializer(serializers.Serializer):
@@ -83,5 +63,21 @@ class RoleAssignmentUpdateInputSerializer(RefuseUnchangeableFields):
 class RoleAssignmentCreateInputSerializer(RoleAssignmentUpdateInputSerializer):
     unchangeable_fields = ("engagement",)
 
-    person = PersonByEmailField(help_text=_("Email address of an existing account."))
+    person = serializers.EmailField(
+        max_length=254,
+        help_text=_(
+            "Email address of the person. A person of the engagement's agency or client gets "
+            "the role at once (201); anyone else is sent an invitation to accept (202)."
+        ),
+    )
     role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InvitationOutputSerializer(serializers.Serializer):
+    """An invitation sent instead of an assignment: the same answer whether or not the address
+    has an account."""
+
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    allocation_percent = serializers.IntegerField()
+    expires_at = serializers.DateTimeField()

@@ -20,6 +20,7 @@ from collab.common.lookup import found_or_404
 from collab.common.pagination import CursorPagination
 from collab.models import Engagement
 from roles.api.serializers import (
+    InvitationOutputSerializer,
     RoleAssignmentCreateInputSerializer,
     RoleAssignmentOutputSerializer,
     RoleAssignmentUpdateInputSerializer,
@@ -28,7 +29,7 @@ from roles.filters import RoleAssignmentFilter
 from roles.models import RoleAssignment
 from roles.policy import Action, engagement_for, require
 from roles.selectors import role_assignment_get, role_assignment_list
-from roles.services import role_assignment_create, role_assignment_remove, role_assignment_update
+from roles.services import role_assignment_remove, role_assignment_update, team_member_add
 
 # drf-spectacular names a ``pk`` path variable ``id`` in the schema.
 ASSIGNMENT_ID = OpenApiParameter(
@@ -72,23 +73,29 @@ class RoleAssignmentListApi(GenericAPIView):
 
     @extend_schema(
         request=RoleAssignmentCreateInputSerializer,
-        responses={201: RoleAssignmentOutputSerializer},
+        responses={201: RoleAssignmentOutputSerializer, 202: InvitationOutputSerializer},
     )
     def post(self, request: Request, slug: str) -> Response:
         engagement = engagement_for(request.user, slug=slug)
         require(request.user, Action.MANAGE_TEAM, engagement)
         serializer = RoleAssignmentCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
         try:
-            assignment = role_assignment_create(engagement=engagement, **serializer.validated_data)
+            added = team_member_add(
+                engagement=engagement, added_by=request.user, email=data.pop("person"), **data
+            )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 raise
             # The service's one refusal that names no field: the person already holds this
             # role here. Point it at the person, the field the client should change.
             raise ValidationError({"person": error.messages}) from None
-        data = _output(assignment, engagement=engagement, request=request)
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        if added.assignment is None:
+            invitation = InvitationOutputSerializer(added.invitation).data
+            return Response(invitation, status=status.HTTP_202_ACCEPTED)
+        body = _output(added.assignment, engagement=engagement, request=request)
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
 
 
 @extend_schema(parameters=[ENGAGEMENT_SLUG, ASSIGNMENT_ID])

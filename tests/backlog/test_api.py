@@ -671,7 +671,10 @@ def test_a_token_whose_creator_is_gone_cannot_write(api_client, engagement):
     )
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw_key}")
 
-    body = problem(api_client.post(tickets_url(), {"title": "X", "kind": "bug"}), 403)
+    body = problem(api_client.post(tickets_url(), {"title": "X", "kind": "bug"}), 401)
 
-    assert body["detail"] == "This token has no active creator to act for; create a new token."
+    assert body["detail"] == (
+        "The person who issued this token no longer holds a role on its engagement; ask an "
+        "administrator for a new token."
+    )
     assert not Ticket.objects.exists()

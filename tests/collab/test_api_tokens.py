@@ -193,8 +193,9 @@ def test_token_role_assignment_list_query_count_does_not_grow(
     client = bearer(api_client, read_key)
     client.get("/api/v1/me/")  # records last use, which then waits a minute
 
-    # the token, the engagement, the page of assignments with their people
-    with django_assert_num_queries(3):
+    # the token, whether its issuer still holds a role, the engagement, the page of
+    # assignments with their people
+    with django_assert_num_queries(4):
         response = client.get("/api/v1/engagements/nordfer/role-assignments/")
 
     assert len(response.json()["results"]) == rows

@@ -169,7 +169,7 @@ def test_a_consultant_may_edit_notes_but_not_the_place(api_client, engagement, t
     api_client.force_authenticate(team["consultant"])
     url = f"{BASE}/nordfer/meetings/{meeting.pk}/"
     assert api_client.patch(url, {"place": "Paris"}).status_code == 403
-    assert api_client.patch(url, {"notes": "Mine"}).status_code == 200
+    assert api_client.patch(url, {"notes": "Mine", "notes_version": 0}).status_code == 200
     meeting.refresh_from_db()
     assert meeting.place == ""
 
@@ -189,7 +189,7 @@ def test_a_held_meeting_refuses_changes_with_the_reason(api_client, engagement, 
     assert response.json()["detail"] == reason
     assert response.json()["reasons"] == [reason]
     assert response.json()["type"].endswith("/meeting-frozen")
-    response = api_client.patch(url, {"notes": "Late"})
+    response = api_client.patch(url, {"notes": "Late", "notes_version": 0})
     assert (response.status_code, response.json()["detail"]) == (409, reason)
     response = api_client.patch(url, {"place": "Elsewhere"})
     assert response.status_code == 409
@@ -245,7 +245,7 @@ def test_a_token_reads_meetings_but_never_changes_them(api_client, engagement, t
     assert api_client.get(url).status_code == 200
     assert api_client.post(f"{url}agenda/", {"title": "Bot"}).status_code == 403
     assert api_client.post(f"{url}attendees/", {"response": "accepted"}).status_code == 403
-    assert api_client.patch(url, {"notes": "bot"}).status_code == 403
+    assert api_client.patch(url, {"notes": "bot", "notes_version": 0}).status_code == 403
     assert not AgendaItem.objects.exists()
 
 

@@ -8,7 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from roadmap.reviews.models import Review, ReviewDecision
+from collab.api.serializers import StrictInputSerializer
+from roadmap.reviews.models import Review, ReviewDecision, ReviewState
 
 
 class ReviewOutputSerializer(serializers.Serializer):
@@ -18,12 +19,14 @@ class ReviewOutputSerializer(serializers.Serializer):
     meeting_starts_at = serializers.DateTimeField(source="meeting.starts_at")
     period_start = serializers.DateTimeField()
     period_end = serializers.DateTimeField()
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=ReviewState.choices)
     overdue = serializers.SerializerMethodField()
-    pack_built_at = serializers.DateTimeField()
-    session_started_at = serializers.DateTimeField()
-    signed_off_by = serializers.CharField(source="signed_off_by.email", default=None)
-    signed_off_at = serializers.DateTimeField()
+    pack_built_at = serializers.DateTimeField(allow_null=True)
+    session_started_at = serializers.DateTimeField(allow_null=True)
+    signed_off_by = serializers.EmailField(
+        source="signed_off_by.email", default=None, allow_null=True
+    )
+    signed_off_at = serializers.DateTimeField(allow_null=True)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, review: Review) -> str:
@@ -50,15 +53,15 @@ class DecisionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
     ticket = serializers.SerializerMethodField()
-    recorded_by = serializers.EmailField(source="recorded_by.email")
+    recorded_by = serializers.EmailField(source="recorded_by.email", default=None, allow_null=True)
     created_at = serializers.DateTimeField()
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_ticket(self, decision: ReviewDecision) -> str | None:
         return decision.ticket.key if decision.ticket is not None else None
 
 
-class DecisionInputSerializer(serializers.Serializer):
+class DecisionInputSerializer(StrictInputSerializer):
     text = serializers.CharField()
     ticket = serializers.CharField(
         max_length=24, required=False, allow_blank=True, help_text=_("A ticket key, e.g. NORD-42.")

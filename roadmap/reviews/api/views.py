@@ -136,8 +136,10 @@ class ReviewSnapshotApi(APIView):
             if delete:
                 services.snapshot_delete(snapshot=snapshot)
             else:
+                # Whatever the body holds (even a field named like an argument), the answer is
+                # the same refusal.
                 data = request.data if isinstance(request.data, dict) else {}
-                services.snapshot_change(snapshot=snapshot, **data)
+                services.snapshot_change(snapshot=snapshot, changes=data)
         except ValidationError as error:
             return _refused(request, error.messages, "snapshot-frozen")
         raise AssertionError("a snapshot change was not refused")  # pragma: no cover

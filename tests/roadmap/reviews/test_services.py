@@ -391,7 +391,7 @@ def test_the_service_layer_refuses_to_change_a_snapshot(engagement, snapshot):
     data = dict(snapshot.data)
 
     for attempt in (
-        lambda: services.snapshot_change(snapshot=snapshot, data={}),
+        lambda: services.snapshot_change(snapshot=snapshot, changes={"data": {}}),
         lambda: services.snapshot_delete(snapshot=snapshot),
     ):
         with pytest.raises(ValidationError) as refused:

@@ -71,6 +71,30 @@ def test_the_api_refuses_to_change_a_snapshot(api_client, engagement, team, snap
     assert ReviewSnapshot.objects.get().data == data
 
 
+@pytest.mark.parametrize("body", [{"snapshot": 1}, {"snapshot": {"data": 2}}, [1, 2]])
+def test_the_api_refuses_any_body_sent_to_change_a_snapshot(api_client, team, snapshot, body):
+    # A field named like the service's own argument once raised a TypeError (500).
+    data = dict(snapshot.data)
+    url = f"/api/v1/engagements/nordfer/reviews/{snapshot.review_id}/snapshot/"
+
+    response = _api(api_client, team["director"]).patch(url, body, format="json", secure=True)
+
+    assert (response.status_code, response.json()["reasons"]) == (409, [FROZEN])
+    assert ReviewSnapshot.objects.get().data == data
+
+
+def test_a_snapshot_change_nested_5000_levels_deep_is_a_400(api_client, team, snapshot):
+    url = f"/api/v1/engagements/nordfer/reviews/{snapshot.review_id}/snapshot/"
+    body = '{"data": ' + "[" * 5000 + "]" * 5000 + "}"
+
+    response = _api(api_client, team["director"]).generic(
+        "PATCH", url, body, content_type="application/json", secure=True
+    )
+
+    assert (response.status_code, response["Content-Type"]) == (400, "application/problem+json")
+    assert response.json()["detail"] == "The JSON document nests deeper than 32 levels."
+
+
 def test_the_api_signs_off_or_says_why_not(api_client, engagement, team, review):
     url = f"/api/v1/engagements/nordfer/reviews/{review.pk}/sign-off/"
     api = _api(api_client, team["director"])
