@@ -1,21 +1,23 @@
-"""The full-text index of the search (roadmap.search.selectors.ticket_document): PostgreSQL
-only, so it lives outside the model state; the embedded SQLite default searches without it."""
+"""The full-text index of the search (roadmap.search.selectors): PostgreSQL only, so it lives
+outside the model state; the embedded SQLite default searches without it. The expression is
+written out once, in ``TICKET_DOCUMENT_SQL``, and the search reads the same text, so that
+PostgreSQL recognises the index's expression in the query."""
 
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 
-INDEX = GinIndex(SearchVector("title", "description", config="simple"), name="ticket_search")
+from backlog.search import TICKET_DOCUMENT_SQL
 
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.add_index(apps.get_model("backlog", "Ticket"), INDEX)
+        schema_editor.execute(
+            f"CREATE INDEX ticket_search ON backlog_ticket USING gin ({TICKET_DOCUMENT_SQL})"
+        )
 
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.remove_index(apps.get_model("backlog", "Ticket"), INDEX)
+        schema_editor.execute("DROP INDEX IF EXISTS ticket_search")
 
 
 class Migration(migrations.Migration):

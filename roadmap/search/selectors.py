@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Q, QuerySet
 
 from backlog.models import Ticket
+from backlog.search import ticket_document
 from collab.models import Engagement, User
 from collab.rhythm.models import Meeting
 from roadmap.models import StrategicObjective
@@ -49,11 +50,6 @@ class SearchResults:
 def search_words(query: str) -> list[str]:
     """The words of a query, lower-cased, at most ``MAX_WORDS``."""
     return [word.lower() for word in WORD.findall(query[:MAX_QUERY_LENGTH])][:MAX_WORDS]
-
-
-def ticket_document() -> SearchVector:
-    """The searched text of a ticket: the same expression as the index (backlog 0005)."""
-    return SearchVector("title", "description", config="simple")
 
 
 def _tickets(*, visible: QuerySet[Engagement], query: str, limit: int) -> list[Ticket]:

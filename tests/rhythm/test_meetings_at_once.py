@@ -77,15 +77,17 @@ def test_an_engagement_opened_through_the_api_has_its_first_sync_at_once(
     api_client, opener, django_capture_on_commit_callbacks
 ):
     api_client.force_authenticate(opener)
+    # The API takes JSON's own types (issue 11's strict bodies): numbers as numbers.
     data = engagement_form_data()
     data["sync_weekday"] = 3
+    data["sync_duration_minutes"] = 30
     with (
         time_machine.travel(NOW, tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = api_client.post("/api/v1/engagements/", data, format="json")
 
-    assert response.status_code == 201, response.json()
+    assert response.status_code == 201, response.json().get("errors")
     verde = Engagement.objects.get(slug="verde")
     assert _starts(verde, Meeting.Kind.WEEKLY_SYNC)[0] == dt.datetime(
         2026, 3, 5, 9, 30, tzinfo=ZURICH
