@@ -20,7 +20,12 @@ from backlog.models.analysis import (
     StakeholderScore,
     SuccessMetric,
 )
-from backlog.models.config import ResponsibilityPolicy, ScoringModel, ScoringSettings
+from backlog.models.config import (
+    BacklogMedians,
+    ResponsibilityPolicy,
+    ScoringModel,
+    ScoringSettings,
+)
 from backlog.models.sprints import Sprint
 from backlog.models.tickets import (
     CLOSED_STATUSES,
@@ -29,6 +34,9 @@ from backlog.models.tickets import (
     Kind,
     Label,
     Origin,
+    Quadrant,
+    RankKey,
+    ScoreKey,
     Severity,
     Status,
     Ticket,
@@ -38,6 +46,7 @@ from backlog.models.tickets import (
 __all__ = [
     "CLOSED_STATUSES",
     "AcceptanceCriterion",
+    "BacklogMedians",
     "ClientAcceptance",
     "Comment",
     "Confidence",
@@ -48,8 +57,11 @@ __all__ = [
     "Origin",
     "QACriterionResult",
     "QAVerdict",
+    "Quadrant",
+    "RankKey",
     "ResponsibilityPolicy",
     "RiskLevel",
+    "ScoreKey",
     "ScoringModel",
     "ScoringSettings",
     "Severity",

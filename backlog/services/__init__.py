@@ -17,6 +17,13 @@ from backlog.services.filing import (
     ticket_number_allocate,
     ticket_numbers_reserve,
 )
+from backlog.services.ranking import (
+    Rescored,
+    engagement_rescore,
+    medians_refresh,
+    ranking_drift,
+    tickets_rescore,
+)
 from backlog.services.routing import DEFAULT_RESPONSIBILITY, responsible_role_for
 from backlog.services.settings import (
     ROUTABLE_ROLES,
@@ -35,11 +42,17 @@ from backlog.services.tickets import (
     ticket_reject_acceptance,
     ticket_strategic_alignment_set,
     ticket_transition,
+    tickets_strategic_alignment_store,
     ticket_update,
     ticket_value_update,
 )
 
 __all__ = [
+    "Rescored",
+    "engagement_rescore",
+    "medians_refresh",
+    "ranking_drift",
+    "tickets_rescore",
     "DEFAULT_RESPONSIBILITY",
     "DUPLICATE_EXTERNAL_REF",
     "ROUTABLE_ROLES",
@@ -72,6 +85,7 @@ __all__ = [
     "ticket_pin_rank",
     "ticket_reject_acceptance",
     "ticket_strategic_alignment_set",
+    "tickets_strategic_alignment_store",
     "ticket_transition",
     "ticket_update",
     "ticket_value_update",

@@ -144,9 +144,7 @@ def matrix(request: HttpRequest, slug: str) -> HttpResponse:
     the medians splitting the four quadrants, and the same points as a table."""
     engagement = engagement_allowed(request, slug, Action.VIEW)
     medians = selectors.backlog_medians(engagement=engagement)
-    tickets = selectors.ticket_list(
-        engagement=engagement, filters={"status": OPEN_STATUSES}, medians=medians
-    )
+    tickets = selectors.ticket_list(engagement=engagement, filters={"status": OPEN_STATUSES})
     points = [
         (
             ticket.key,

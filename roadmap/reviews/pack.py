@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, OuterRef
 
 from backlog.models import CLOSED_STATUSES, Origin, Status, Ticket
-from backlog.scoring import annual_value_expression
 from backlog.selectors import ticket_list
 from roadmap.models import RoadmapItem, RoadmapItemStatus
 from roadmap.quarters import Quarter, is_quarter
@@ -39,7 +38,7 @@ def value_delivered(review: Review) -> dict[str, Any]:
     prefix = review.engagement.key_prefix
     rows = (
         Ticket.objects.filter(engagement_id=review.engagement_id, status=Status.DONE)
-        .annotate(done_at=done_at_expression(), annual_value=annual_value_expression())
+        .annotate(done_at=done_at_expression())
         .filter(done_at__gte=review.period_start, done_at__lt=review.period_end)
         .order_by("done_at", "number")
         .values_list("number", "title", "done_at", "annual_value")
