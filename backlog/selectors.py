@@ -441,8 +441,10 @@ def _ranked_open(*, engagement: Engagement, settings: ScoringSettings | None) ->
     tickets = ticket_list(engagement=engagement).exclude(status__in=CLOSED_STATUSES)
     if settings is None:
         return tickets.annotate(position=Window(RowNumber(), order_by=ranking_order()))
-    return tickets.annotate(**{PREVIEW_SCORE: score_expression(settings)}).annotate(
-        position=Window(RowNumber(), order_by=ranking_order(PREVIEW_SCORE))
+    return (
+        tickets.annotate(**{PREVIEW_SCORE: score_expression(settings)})
+        .annotate(position=Window(RowNumber(), order_by=ranking_order(PREVIEW_SCORE)))
+        .order_by(*ranking_order(PREVIEW_SCORE))
     )
 
 
@@ -456,7 +458,11 @@ def _top_and(ranking: QuerySet[Ticket], *, also: QuerySet[Ticket], size: int) ->
     rows = ranking.annotate(in_other_top=in_other_top).filter(
         Q(position__lte=size) | Q(in_other_top=True)
     )
-    return {ticket.pk: ticket for ticket in rows}
+    found = {ticket.pk: ticket for ticket in rows}
+    for ticket in found.values():
+        # Under proposed settings a ticket shows the score they would give it.
+        ticket.score = getattr(ticket, PREVIEW_SCORE, ticket.score)
+    return found
 
 
 def ranking_preview(
