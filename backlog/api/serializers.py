@@ -139,6 +139,68 @@ class TicketListOutputSerializer(serializers.Serializer):
         return sorted(label.name for label in ticket.labels.all())
 
 
+_KEY_SENTINEL = "KEY-0"
+_CENTS = Decimal("0.01")
+
+
+def _decimal_text(value: Decimal | None, places: Decimal | None = None) -> str | None:
+    if value is None:
+        return None
+    return format(value.quantize(places) if places is not None else value, "f")
+
+
+def _person(person: User | None) -> dict[str, str] | None:
+    if person is None:
+        return None
+    return {"email": person.email, "display_name": person.display_name}
+
+
+def ticket_list_data(
+    tickets: list[Ticket], *, engagement: Any, request: Any
+) -> list[dict[str, Any]]:
+    """``TicketListOutputSerializer(tickets, many=True).data``, built without DRF's per-field
+    machinery (the list's hot path: its cost dominated a page once the ranking was stored).
+    The serializer stays the documented schema; a test holds both outputs equal."""
+    sample = reverse(
+        "api-ticket-detail",
+        kwargs={"slug": engagement.slug, "key": _KEY_SENTINEL},
+        request=request,
+    )
+    head, tail = sample.rsplit(_KEY_SENTINEL, 1)
+    moment = serializers.DateTimeField()
+    prefix = engagement.key_prefix
+    rows = []
+    for ticket in tickets:
+        key = f"{prefix}-{ticket.number}"
+        sprint = ticket.sprint
+        rows.append(
+            {
+                "key": key,
+                "url": f"{head}{key}{tail}",
+                "title": ticket.title,
+                "kind": ticket.kind,
+                "origin": ticket.origin,
+                "status": ticket.status,
+                "reporter": _person(ticket.reporter),
+                "assignee": _person(ticket.assignee),
+                "responsible_role": ticket.responsible_role,
+                "unrouted": ticket.unrouted,
+                "sprint": None if sprint is None else {"id": sprint.pk, "name": sprint.name},
+                "deadline": None if ticket.deadline is None else ticket.deadline.isoformat(),
+                "labels": sorted(label.name for label in ticket.labels.all()),
+                "manual_rank": ticket.manual_rank,
+                "score": _decimal_text(ticket.score),
+                "annual_value": _decimal_text(ticket.annual_value, _CENTS),
+                "quadrant": ticket.quadrant,
+                "needs_alignment": ticket.needs_alignment,
+                "version": ticket.version,
+                "created_at": moment.to_representation(ticket.created_at),
+                "updated_at": moment.to_representation(ticket.updated_at),
+            }
+        )
+    return rows
+
+
 class ScoreTermOutputSerializer(serializers.Serializer):
     label = serializers.CharField()
     value = DecimalTextField(allow_null=True)

@@ -20,6 +20,7 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from backlog.api.common import (
@@ -41,6 +42,7 @@ from backlog.api.serializers import (
     TicketPinInputSerializer,
     TicketTransitionInputSerializer,
     TicketUpdateInputSerializer,
+    ticket_list_data,
 )
 from backlog.filters import TicketFilter
 from backlog.models import Ticket
@@ -61,6 +63,7 @@ from collab.api.views import ENGAGEMENT_SLUG
 from collab.common.etag import PreconditionFailed, check_if_match
 from collab.common.idempotency import idempotent_create
 from collab.common.pagination import CursorPagination
+from collab.common.renderers import OrjsonRenderer
 from collab.common.problems import PROBLEM_CONTENT_TYPE
 from collab.models import Engagement
 from roles.policy import Action, engagement_for, require
@@ -126,6 +129,7 @@ class TicketListApi(GenericAPIView):
     filterset_class = TicketFilter
     pagination_class = TicketCursorPagination
     serializer_class = TicketListOutputSerializer
+    renderer_classes = [OrjsonRenderer, *api_settings.DEFAULT_RENDERER_CLASSES[1:]]
 
     @extend_schema(responses=TicketListOutputSerializer(many=True))
     def get(self, request: Request, slug: str) -> Response:
@@ -134,10 +138,9 @@ class TicketListApi(GenericAPIView):
             ticket_list(engagement=engagement).prefetch_related("labels")
         )
         page = self.paginate_queryset(tickets)
-        serializer = TicketListOutputSerializer(
-            page, many=True, context={"request": request, "engagement": engagement}
+        return self.get_paginated_response(
+            ticket_list_data(page, engagement=engagement, request=request)
         )
-        return self.get_paginated_response(serializer.data)
 
     @extend_schema(
         request=TicketCreateInputSerializer,

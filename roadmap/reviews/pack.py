@@ -21,7 +21,7 @@ from roadmap.reviews.selectors import (
     realisation_accuracy,
     value_realisation_list,
 )
-from roadmap.reviews.snapshot import decimal_text, objective_rows
+from roadmap.reviews.snapshot import decimal_text, money_text, objective_rows
 from roles.models import Role, RoleAssignment
 
 TOP_UNPLANNED = 10
@@ -48,7 +48,7 @@ def value_delivered(review: Review) -> dict[str, Any]:
             "key": _key(prefix, number),
             "title": title,
             "done_at": done_at.isoformat(),
-            "annual_value": decimal_text(value),
+            "annual_value": money_text(value),
         }
         for number, title, done_at, value in rows
     ]
@@ -129,7 +129,7 @@ def top_unplanned(review: Review, limit: int = TOP_UNPLANNED) -> list[dict[str, 
                 "status": status,
                 "rank": rank,
                 "score": decimal_text(score),
-                "annual_value": decimal_text(value),
+                "annual_value": money_text(value),
             }
         )
         if len(out) == limit:
