@@ -157,6 +157,48 @@ def ticket_list(
     return queryset
 
 
+# What the ranked list shows of each ticket, read as plain values (no model instances: at 100
+# rows they cost more than the query): the API's list rows are built from these.
+TICKET_LIST_COLUMNS = (
+    "pk",
+    "number",
+    "title",
+    "kind",
+    "origin",
+    "status",
+    "reporter__email",
+    "reporter__display_name",
+    "assignee__email",
+    "assignee__display_name",
+    "responsible_role",
+    "unrouted",
+    "sprint_id",
+    "sprint__name",
+    "deadline",
+    "manual_rank",
+    "score",
+    "annual_value",
+    "quadrant",
+    "needs_alignment",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def ticket_label_names(*, ticket_ids: list[int]) -> dict[int, list[str]]:
+    """The names of each ticket's labels, sorted (one query, none for no ticket)."""
+    if not ticket_ids:
+        return {}
+    names: dict[int, list[str]] = {pk: [] for pk in ticket_ids}
+    rows = Ticket.labels.through.objects.filter(ticket_id__in=ticket_ids).values_list(
+        "ticket_id", "label__name"
+    )
+    for ticket_id, name in rows.order_by("label__name"):
+        names[ticket_id].append(name)
+    return names
+
+
 def parse_key(key: str) -> tuple[str, int] | None:
     """``NORD-42`` → ("NORD", 42); None when it is not a ticket key."""
     match = KEY_PATTERN.match(key.strip())

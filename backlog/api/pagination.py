@@ -158,7 +158,9 @@ class TicketCursorPagination(CursorPagination):
             raise NotFound(self.invalid_cursor_message) from None
 
     def _link(self, row: Any, *, backwards: bool) -> str:
-        payload = {"k": [_encode(getattr(row, key.name)) for key in self.keys]}
+        # A page of model instances, or of plain values (the ticket list's).
+        read = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+        payload = {"k": [_encode(read(key.name)) for key in self.keys]}
         if backwards:
             payload["b"] = 1
         token = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode("ascii")

@@ -46,7 +46,13 @@ from backlog.api.serializers import (
 )
 from backlog.filters import TicketFilter
 from backlog.models import Ticket
-from backlog.selectors import ticket_detail, ticket_history_list, ticket_list
+from backlog.selectors import (
+    TICKET_LIST_COLUMNS,
+    ticket_detail,
+    ticket_history_list,
+    ticket_label_names,
+    ticket_list,
+)
 from backlog.services import (
     StaleVersion,
     TransitionRefused,
@@ -134,12 +140,11 @@ class TicketListApi(GenericAPIView):
     @extend_schema(responses=TicketListOutputSerializer(many=True))
     def get(self, request: Request, slug: str) -> Response:
         self.engagement = engagement = engagement_for(request.user, slug=slug)
-        tickets = self.filter_queryset(
-            ticket_list(engagement=engagement).prefetch_related("labels")
-        )
-        page = self.paginate_queryset(tickets)
+        tickets = self.filter_queryset(ticket_list(engagement=engagement))
+        page = self.paginate_queryset(tickets.values(*TICKET_LIST_COLUMNS))
+        labels = ticket_label_names(ticket_ids=[row["pk"] for row in page])
         return self.get_paginated_response(
-            ticket_list_data(page, engagement=engagement, request=request)
+            ticket_list_data(page, labels=labels, engagement=engagement, request=request)
         )
 
     @extend_schema(
