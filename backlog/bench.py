@@ -44,7 +44,8 @@ JOIN collab_user r ON r.id = t.reporter_id
 LEFT JOIN collab_user a ON a.id = t.assignee_id
 LEFT JOIN backlog_sprint s ON s.id = t.sprint_id
 WHERE t.engagement_id = %(engagement)s
-  AND (COALESCE(t.manual_rank, 2147483647), COALESCE(-t.score, 1), t.number) > (%(rank)s, %(score)s, %(number)s)
+  AND (COALESCE(t.manual_rank, 2147483647), COALESCE(-t.score, 1), t.number)
+      > (%(rank)s, %(score)s, %(number)s)
 ORDER BY COALESCE(t.manual_rank, 2147483647), COALESCE(-t.score, 1), t.number
 LIMIT %(limit)s
 """

@@ -9,7 +9,9 @@ from django.core.checks import CheckMessage, Error, Tags, register
 
 
 @register(Tags.database)
-def stored_ranking_check(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[CheckMessage]:
+def stored_ranking_check(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
     """One error per engagement whose stored ranking differs from a fresh computation (none
     while migrations are pending: ``migrate`` runs the database checks before migrating)."""
     if not databases or "default" not in databases:

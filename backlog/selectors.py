@@ -16,7 +16,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    OrderBy,
     OuterRef,
     Prefetch,
     Q,
@@ -500,7 +499,7 @@ def _top_and(ranking: QuerySet[Ticket], *, also: QuerySet[Ticket], size: int) ->
     rows = ranking.annotate(in_other_top=in_other_top).filter(
         Q(position__lte=size) | Q(in_other_top=True)
     )
-    found = {ticket.pk: ticket for ticket in rows}
+    found: dict[int, Ticket] = {ticket.pk: ticket for ticket in rows}
     for ticket in found.values():
         # Under proposed settings a ticket shows the score they would give it.
         ticket.score = getattr(ticket, PREVIEW_SCORE, ticket.score)

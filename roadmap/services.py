@@ -9,8 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, Max, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -71,7 +70,10 @@ def strategic_alignment_expression() -> Coalesce:
         Sum(
             Case(
                 *(
-                    When(alignments__level=level, then=Value(factor) * F("alignments__objective__weight"))
+                    When(
+                        alignments__level=level,
+                        then=Value(factor) * F("alignments__objective__weight"),
+                    )
                     for level, factor in LEVEL_FACTORS.items()
                 ),
                 default=Value(Decimal("0")),

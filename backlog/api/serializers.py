@@ -191,7 +191,9 @@ def ticket_list_data(
                 "assignee": _person(row["assignee__email"], row["assignee__display_name"]),
                 "responsible_role": row["responsible_role"],
                 "unrouted": row["unrouted"],
-                "sprint": None if sprint_id is None else {"id": sprint_id, "name": row["sprint__name"]},
+                "sprint": None
+                if sprint_id is None
+                else {"id": sprint_id, "name": row["sprint__name"]},
                 "deadline": None if deadline is None else deadline.isoformat(),
                 "labels": labels.get(row["pk"], []),
                 "manual_rank": row["manual_rank"],

@@ -69,8 +69,8 @@ from collab.api.views import ENGAGEMENT_SLUG
 from collab.common.etag import PreconditionFailed, check_if_match
 from collab.common.idempotency import idempotent_create
 from collab.common.pagination import CursorPagination
-from collab.common.renderers import OrjsonRenderer
 from collab.common.problems import PROBLEM_CONTENT_TYPE
+from collab.common.renderers import OrjsonRenderer
 from collab.models import Engagement
 from roles.policy import Action, engagement_for, require
 

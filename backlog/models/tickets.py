@@ -291,7 +291,8 @@ class Ticket(models.Model):
     score = models.DecimalField(
         _("score"), max_digits=40, decimal_places=6, null=True, blank=True, editable=False
     )
-    quadrant = models.CharField(
+    # NULL, not "": the quadrant is unknown (the API's null), as the SQL that computes it says.
+    quadrant = models.CharField(  # noqa: DJ001
         _("quadrant"),
         max_length=10,
         choices=Quadrant.choices,

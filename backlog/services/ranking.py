@@ -105,7 +105,7 @@ def _update_from(fresh: QuerySet[Ticket], columns: dict[str, str]) -> int:
             f"WHERE {table}.{quote('id')} = fresh.{quote('pk')} AND ({differs})",
             params,
         )
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,10 @@ def ranking_drift(*, engagement: Engagement, limit: int = 20) -> list[RankingDri
         drift.append(
             RankingDrift(
                 key="medians",
-                stored={"annual_value": stored_medians.annual_value, "effort": stored_medians.effort_days},
+                stored={
+                    "annual_value": stored_medians.annual_value,
+                    "effort": stored_medians.effort_days,
+                },
                 fresh={"annual_value": medians.annual_value, "effort": medians.effort_days},
             )
         )

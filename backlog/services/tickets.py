@@ -31,7 +31,6 @@ from backlog.services.common import (
     versioned_save,
 )
 from backlog.services.events import ticket_status_changed_emit
-from backlog.services.ranking import medians_refresh, tickets_rescore
 from backlog.services.fields import (
     TICKET_EDITABLE_FIELDS,
     TRACKED_FIELDS,
@@ -40,6 +39,7 @@ from backlog.services.fields import (
     labels_for,
     refuse_unknown_fields,
 )
+from backlog.services.ranking import medians_refresh, tickets_rescore
 from collab.models import Engagement, User
 from roles.policy import Action, require, roles_of
 
@@ -183,16 +183,16 @@ def tickets_strategic_alignment_store(
     once (``fresh``: tickets annotated with ``fresh_alignment``, after an objective's weight
     changed), with a history entry and a new version for each ticket that changed, then their
     ranking: a few statements whatever their number, never a loop; how many changed."""
-    changed = fresh.filter(engagement=engagement).exclude(
-        strategic_alignment=F(ALIGNMENT_FRESH)
-    )
+    changed = fresh.filter(engagement=engagement).exclude(strategic_alignment=F(ALIGNMENT_FRESH))
     if not changed.exists():
         return 0
     now = timezone.now()
     quote = connection.ops.quote_name
-    rows, params = changed.values(
-        "pk", "engagement_id", "strategic_alignment", ALIGNMENT_FRESH
-    ).order_by().query.sql_with_params()
+    rows, params = (
+        changed.values("pk", "engagement_id", "strategic_alignment", ALIGNMENT_FRESH)
+        .order_by()
+        .query.sql_with_params()
+    )
     ticket_table = quote(Ticket._meta.db_table)
     text = "varchar" if connection.vendor == "postgresql" else "text"
     with connection.cursor() as cursor:
@@ -211,7 +211,7 @@ def tickets_strategic_alignment_store(
             f"FROM ({rows}) AS fresh WHERE {ticket_table}.id = fresh.pk",
             [now, *params],
         )
-        count = cursor.rowcount
+        count = int(cursor.rowcount)
     tickets_rescore(engagement=engagement, tickets=fresh.filter(engagement=engagement))
     return count
 

@@ -308,7 +308,8 @@ def value_realisations_sweep(*, now: dt.datetime | None = None) -> RealisationSw
             engagement_id=engagement_id,
             ticket_id=ticket_id,
             done_at=done_at,
-            estimated_annual_value=value,
+            # Never None: the rows are filtered on a stored annual value.
+            estimated_annual_value=value or Decimal(0),
         )
         for ticket_id, engagement_id, done_at, value in new
     ]

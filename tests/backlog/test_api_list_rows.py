@@ -89,7 +89,9 @@ def test_the_index_serves_the_first_page_and_the_cursor_of_a_deep_one(
     try:
         with CaptureQueriesContext(connection) as captured:
             page = api_client.get(following.replace("http://testserver", "")).json()
-        sql = next(q["sql"] for q in captured if "backlog_ticket" in q["sql"] and "LIMIT" in q["sql"])
+        sql = next(
+            q["sql"] for q in captured if "backlog_ticket" in q["sql"] and "LIMIT" in q["sql"]
+        )
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN {sql}")
             plan = "\n".join(row[0] for row in cursor.fetchall())

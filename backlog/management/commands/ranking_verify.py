@@ -23,7 +23,9 @@ class Command(BaseCommand):
             "--fix", action="store_true", help="Recompute the engagements that differ."
         )
 
-    def handle(self, *args: Any, engagement: str | None = None, fix: bool = False, **options: Any) -> None:
+    def handle(
+        self, *args: Any, engagement: str | None = None, fix: bool = False, **options: Any
+    ) -> None:
         engagements = Engagement.objects.order_by("pk")
         if engagement:
             engagements = engagements.filter(slug=engagement)
@@ -36,7 +38,9 @@ class Command(BaseCommand):
                 continue
             drifting += 1
             for item in drift:
-                self.stdout.write(f"{one.slug} {item.key}: stored {item.stored}, fresh {item.fresh}")
+                self.stdout.write(
+                    f"{one.slug} {item.key}: stored {item.stored}, fresh {item.fresh}"
+                )
             if fix:
                 result = engagement_rescore(engagement=one)
                 self.stdout.write(f"{one.slug}: {result.tickets} tickets recomputed")
