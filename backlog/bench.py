@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 import time
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +66,8 @@ class Figure:
     floor_ms: float
     ratio: float
     status: int
+    # The peak of Python allocations during one more, untimed run (traced with tracemalloc).
+    peak_mib: float
 
 
 def p95(values: list[float]) -> float:
@@ -152,6 +155,12 @@ def _timed(
         floor()
         floors.append((time.perf_counter() - started) * 1000)
     median, floor_median = statistics.median(timings), statistics.median(floors)
+    tracemalloc.start()
+    try:
+        request()
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     return Figure(
         name=name,
         tickets=tickets,
@@ -162,6 +171,7 @@ def _timed(
         floor_ms=floor_median,
         ratio=median / floor_median,
         status=warm.status_code,
+        peak_mib=peak / (1024 * 1024),
     )
 
 

@@ -383,6 +383,7 @@ class Command(BaseCommand):
                         figure.p95_ms,
                         figure.queries,
                         "" if figure.status == 200 else f"answered {figure.status}",
+                        peak_mib=figure.peak_mib,
                         floor_ms=figure.floor_ms,
                         ratio=figure.ratio,
                     )
