@@ -7,11 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin import site
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backlog import services
+from backlog.admin.config import ScoringSettingsAdmin
 from backlog.checks import stored_ranking_check
 from backlog.models import BacklogMedians, ScoringSettings, Status, Ticket, TicketHistory
 from backlog.scoring import score_breakdown
@@ -267,3 +269,17 @@ def test_the_ranked_index_serves_the_first_and_a_deep_page(engagement):
     first = ordered[:10].explain()
     assert "ticket_ranked" in first
     assert "Sort" not in first
+
+
+def test_deleting_the_settings_in_the_admin_ranks_by_the_defaults_again(engagement):
+    ticket = _backlog(engagement, 3)[0]
+    default = _stored(ticket)
+    services.scoring_settings_update(engagement=engagement, data={"model": "wsjf"})
+    assert _stored(ticket) != default
+
+    ScoringSettingsAdmin(ScoringSettings, site).delete_model(
+        None, ScoringSettings.objects.get(engagement=engagement)
+    )
+
+    assert _stored(ticket) == default
+    _true(engagement)
