@@ -212,7 +212,10 @@ vendor:
 # 5,000-row Jira import, the dashboard, the reminder sweep and review snapshots and diffs.
 # BENCH_ARGS="--quick" for a smoke run, BENCH_ARGS="--only backlog" for one part.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tandem_bench
-BENCH_ENV := env -u REDIS_URL -u SECRET_KEY DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL)
+# DEBUG off, as in production (the test client's host allowed, no HTTPS redirect).
+BENCH_ENV := env -u REDIS_URL DEBUG=0 SECRET_KEY=tandem-bench-secret-key-not-for-production-0123456789 \
+	SECURE_SSL_REDIRECT=0 STATIC_MANIFEST=0 ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
+	DATABASE_URL=$(BENCH_DATABASE_URL)
 
 define BENCH_DB_CREATE
 import os

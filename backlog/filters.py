@@ -30,11 +30,21 @@ ANY = _("Any")
 YES_NO_ANY = [("", ANY), ("true", _("Yes")), ("false", _("No"))]
 
 
+class InChoiceFilter(django_filters.MultipleChoiceFilter):
+    """Several choices of one field as ``field__in`` (a single-valued column: no join, so no
+    ``DISTINCT``, which would sort the whole backlog)."""
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        if not value or set(value) == {choice for choice, _label in self.field.choices}:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": list(value)})
+
+
 class TicketFilter(django_filters.FilterSet):
     """Filters of the backlog; sprint, assignee and label choices are the engagement's own."""
 
-    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Status.choices)
-    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=Kind.choices)
+    status = InChoiceFilter(label=_("Status"), choices=Status.choices)
+    kind = InChoiceFilter(label=_("Kind"), choices=Kind.choices)
     origin = django_filters.ChoiceFilter(label=_("Origin"), choices=Origin.choices, empty_label=ANY)
     sprint = django_filters.ModelChoiceFilter(
         label=_("Sprint"), queryset=Sprint.objects.none(), empty_label=ANY
@@ -86,11 +96,14 @@ class TicketFilter(django_filters.FilterSet):
 
     def filter_objective(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         # The alignment rows live in roadmap; the backlog names the relation, never the module.
-        return queryset.filter(
+        # A subquery rather than a join: one row per ticket without DISTINCT.
+        aligned = Ticket.objects.filter(
+            engagement=self.engagement,
             alignments__objective_id=value,
             alignments__objective__engagement=self.engagement,
             alignments__level__in=("supports", "key"),
-        ).distinct()
+        ).values("pk")
+        return queryset.filter(pk__in=aligned)
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

@@ -45,7 +45,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Least, Round
 from django.utils.translation import gettext_lazy as _
 
-from backlog.models import Confidence, ScoringModel
+from backlog.models import Confidence, Quadrant, ScoringModel
 
 if TYPE_CHECKING:
     from backlog.models import ScoringSettings, Ticket
@@ -75,13 +75,6 @@ RICE_MIN_IMPACT = Decimal("0.25")
 SCORE_PLACES = 6
 _SCORE_QUANTUM = Decimal(1).scaleb(-SCORE_PLACES)
 _CONTEXT = decimal.Context(prec=60, rounding=ROUND_HALF_UP)
-
-
-class Quadrant(models.TextChoices):
-    QUICK_WIN = "quick_win", _("Quick win")
-    BIG_BET = "big_bet", _("Big bet")
-    FILL_IN = "fill_in", _("Fill-in")
-    MONEY_PIT = "money_pit", _("Money pit")
 
 
 @dataclass(frozen=True)
@@ -238,7 +231,8 @@ def score_breakdown(
     medians: Medians | None = None,
 ) -> ScoreBreakdown:
     """Every term of the ticket's score under the engagement's model, with its ROI, payback
-    and quadrant; the score equals the database annotation of ``annotate_score``."""
+    and quadrant; the score equals the database's (``score_expression``, stored in
+    ``Ticket.score``)."""
     annual_value = annual_value_of(ticket, engagement)
     effort = ticket.effort_days
     cost = (
@@ -318,17 +312,19 @@ def _divide_rounded(numerator: Any, denominator: Any) -> Round:
     return Round(Cast(numerator, _WIDE) / denominator, SCORE_PLACES, output_field=SCORE_FIELD)
 
 
-def score_expression(settings: ScoringSettings) -> Any:
-    """SQL for the score under the engagement's model; needs ``annual_value`` annotated."""
+def score_expression(settings: ScoringSettings, *, value: str = "annual_value") -> Any:
+    """SQL for the score under ``settings``' model, reading the annual value from ``value``
+    (the stored column, or an annotation of a fresh computation)."""
     effort = F("effort_days")
+    annual_value = F(value)
     if settings.model == ScoringModel.WSJF:
         unit = _d(settings.wsjf_value_per_point)
-        capped = Least(Coalesce(F("annual_value"), _d(0)), _d(WSJF_MAX_VALUE_POINTS * unit.value))
+        capped = Least(Coalesce(annual_value, _d(0)), _d(WSJF_MAX_VALUE_POINTS * unit.value))
         urgency = Cast(Coalesce("time_criticality", 0) + Coalesce("risk_reduction", 0), _WIDE)
         return Case(
             When(effort_days__isnull=True, then=Value(None, output_field=SCORE_FIELD)),
             When(
-                annual_value__isnull=True,
+                Q(**{f"{value}__isnull": True}),
                 time_criticality__isnull=True,
                 risk_reduction__isnull=True,
                 then=Value(None, output_field=SCORE_FIELD),
@@ -340,8 +336,8 @@ def score_expression(settings: ScoringSettings) -> Any:
         unit = Decimal(settings.rice_impact_unit)
         impact = Case(
             *(
-                When(annual_value__gte=_d(threshold * unit), then=_d(value))
-                for threshold, value in RICE_IMPACT_BANDS
+                When(Q(**{f"{value}__gte": _d(threshold * unit)}), then=_d(level))
+                for threshold, level in RICE_IMPACT_BANDS
             ),
             default=_d(RICE_MIN_IMPACT),
             output_field=_WIDE,
@@ -349,42 +345,56 @@ def score_expression(settings: ScoringSettings) -> Any:
         numerator = Cast("reach", _WIDE) * impact * confidence_factor_expression()
         return Case(
             When(
-                Q(reach__isnull=True) | Q(annual_value__isnull=True) | Q(effort_days__isnull=True),
+                Q(reach__isnull=True)
+                | Q(**{f"{value}__isnull": True})
+                | Q(effort_days__isnull=True),
                 then=Value(None, output_field=SCORE_FIELD),
             ),
             default=_divide_rounded(numerator, effort),
             output_field=SCORE_FIELD,
         )
     multiplier = _d(1) + _d(settings.strategic_weight) * F("strategic_alignment")
-    numerator = F("annual_value") * confidence_factor_expression() * multiplier
+    numerator = annual_value * confidence_factor_expression() * multiplier
     return _divide_rounded(numerator, effort)
 
 
-def quadrant_expression(medians: Medians) -> Case:
-    """SQL for the quadrant against the given medians; needs ``annual_value`` annotated."""
+def quadrant_expression(medians: Medians, *, value: str = "annual_value") -> Any:
+    """SQL for the quadrant against the given medians, reading the annual value from ``value``
+    (the stored column, or an annotation of a fresh computation)."""
     if medians.annual_value is None or medians.effort_days is None:
         return Value(None, output_field=models.CharField())
     value_median = _d(medians.annual_value)
     effort_median = _d(medians.effort_days)
+    high = Q(**{f"{value}__gte": value_median})
     return Case(
         When(
-            Q(annual_value__isnull=True) | Q(effort_days__isnull=True),
+            Q(**{f"{value}__isnull": True}) | Q(effort_days__isnull=True),
             then=Value(None, output_field=models.CharField()),
         ),
-        When(
-            annual_value__gte=value_median,
-            effort_days__lt=effort_median,
-            then=Value(Quadrant.QUICK_WIN.value),
-        ),
-        When(annual_value__gte=value_median, then=Value(Quadrant.BIG_BET.value)),
+        When(high, effort_days__lt=effort_median, then=Value(Quadrant.QUICK_WIN.value)),
+        When(high, then=Value(Quadrant.BIG_BET.value)),
         When(effort_days__lt=effort_median, then=Value(Quadrant.FILL_IN.value)),
         default=Value(Quadrant.MONEY_PIT.value),
         output_field=models.CharField(),
     )
 
 
-def annotate_score(queryset: models.QuerySet, settings: ScoringSettings) -> models.QuerySet:
-    """Tickets annotated with ``annual_value`` and ``score`` (engagement columns via a join)."""
-    return queryset.annotate(annual_value=annual_value_expression()).annotate(
-        score=score_expression(settings)
+# The names under which ``annotate_fresh`` computes a ticket's ranking from its figures (the
+# stored columns are ``annual_value``, ``score`` and ``quadrant``).
+FRESH_VALUE, FRESH_SCORE, FRESH_QUADRANT = "fresh_annual_value", "fresh_score", "fresh_quadrant"
+
+
+def annotate_fresh(
+    queryset: models.QuerySet, settings: ScoringSettings, medians: Medians | None = None
+) -> models.QuerySet:
+    """Tickets annotated with their ranking computed afresh from their figures, the
+    engagement's hourly cost (a join) and ``settings``: ``fresh_annual_value``,
+    ``fresh_score`` and, given medians, ``fresh_quadrant``."""
+    queryset = queryset.annotate(**{FRESH_VALUE: annual_value_expression()}).annotate(
+        **{FRESH_SCORE: score_expression(settings, value=FRESH_VALUE)}
     )
+    if medians is not None:
+        queryset = queryset.annotate(
+            **{FRESH_QUADRANT: quadrant_expression(medians, value=FRESH_VALUE)}
+        )
+    return queryset

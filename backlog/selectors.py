@@ -18,7 +18,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    OrderBy,
     OuterRef,
     Prefetch,
     Q,
@@ -31,11 +30,14 @@ from django.db.models.functions import RowNumber
 from backlog.models import (
     CLOSED_STATUSES,
     AcceptanceCriterion,
+    BacklogMedians,
     Comment,
     Kind,
     QAException,
     QAVerdict,
+    RankKey,
     ResponsibilityPolicy,
+    ScoreKey,
     ScoringSettings,
     Sprint,
     StakeholderScore,
@@ -44,12 +46,12 @@ from backlog.models import (
     TicketHistory,
 )
 from backlog.scoring import (
+    FRESH_VALUE,
     Medians,
     ScoreBreakdown,
-    annotate_score,
     annual_value_expression,
-    quadrant_expression,
     score_breakdown,
+    score_expression,
 )
 from collab.models import Engagement, User
 from roles.models import Role
@@ -73,34 +75,46 @@ def scoring_settings_get(*, engagement: Engagement) -> ScoringSettings:
         return ScoringSettings(engagement=engagement)
 
 
-def ranking_order() -> list[OrderBy]:
+def ranking_order(score: str = "score") -> list[Any]:
     """The order of the ranked backlog: pinned ranks first, then score (unscored last), then
-    number (fresh expressions for each queryset or window that uses them)."""
+    number, written as the keys of the ``ticket_ranked`` index so that it serves the order
+    (fresh expressions for each queryset or window that uses them). ``score``: another
+    annotation to rank by (a preview of other settings), served by no index."""
+    if score == "score":
+        return [RankKey().asc(), ScoreKey().asc(), F("number").asc()]
     return [
         F("manual_rank").asc(nulls_last=True),
-        F("score").desc(nulls_last=True),
+        F(score).desc(nulls_last=True),
         F("number").asc(),
     ]
 
 
-def backlog_medians(*, engagement: Engagement) -> Medians:
-    """The lower medians of annual value and of effort over the engagement's open tickets that
-    have both (one aggregate query on PostgreSQL)."""
-    tickets = (
-        Ticket.objects.filter(engagement=engagement, effort_days__isnull=False)
-        .exclude(status__in=CLOSED_STATUSES)
-        .annotate(annual_value=annual_value_expression())
-        .filter(annual_value__isnull=False)
+def open_valued_tickets(*, engagement_id: int, fresh: bool = False) -> QuerySet[Ticket]:
+    """The engagement's open tickets having an annual value and an effort, the set whose
+    medians place the quadrants: the stored annual value, or (``fresh``) one computed afresh
+    under the name ``fresh_annual_value``."""
+    tickets = Ticket.objects.filter(engagement_id=engagement_id, effort_days__isnull=False).exclude(
+        status__in=CLOSED_STATUSES
     )
+    if fresh:
+        return tickets.annotate(**{FRESH_VALUE: annual_value_expression()}).filter(
+            **{f"{FRESH_VALUE}__isnull": False}
+        )
+    return tickets.filter(annual_value__isnull=False)
+
+
+def medians_compute(*, tickets: QuerySet[Ticket], value: str = "annual_value") -> Medians:
+    """The lower medians of ``value`` and of effort over ``tickets`` (one aggregate query on
+    PostgreSQL)."""
     if connection.vendor == "postgresql":
         result = tickets.aggregate(
-            value=_PercentileDisc("annual_value", output_field=models.DecimalField()),
+            value=_PercentileDisc(value, output_field=models.DecimalField()),
             effort=_PercentileDisc("effort_days", output_field=models.DecimalField()),
         )
         return Medians(annual_value=result["value"], effort_days=result["effort"])
-    rows = list(tickets.values_list("annual_value", "effort_days"))
-    # Both are non-null here (filtered above); the checks narrow the types.
-    values = [value for value, _ in rows if value is not None]
+    rows = list(tickets.values_list(value, "effort_days"))
+    # Both are non-null here (filtered by open_valued_tickets); the checks narrow the types.
+    values = [amount for amount, _ in rows if amount is not None]
     efforts = [effort for _, effort in rows if effort is not None]
     if not values or not efforts:
         return Medians(annual_value=None, effort_days=None)
@@ -110,32 +124,81 @@ def backlog_medians(*, engagement: Engagement) -> Medians:
     )
 
 
+def backlog_medians(*, engagement: Engagement) -> Medians:
+    """The lower medians of annual value and of effort over the engagement's open tickets that
+    have both, as stored by the ranking services (one query)."""
+    stored = BacklogMedians.objects.filter(engagement=engagement).first()
+    if stored is None:
+        return Medians(annual_value=None, effort_days=None)
+    return Medians(annual_value=stored.annual_value, effort_days=stored.effort_days)
+
+
+TICKET_LIST_RELATED = ("engagement", "assignee", "reporter", "sprint")
+
+
 def ticket_list(
     *,
     engagement: Engagement,
     filters: dict[str, Any] | None = None,
-    settings: ScoringSettings | None = None,
-    medians: Medians | None = None,
 ) -> QuerySet[Ticket]:
-    """The engagement's tickets annotated with ``annual_value``, ``score`` (the engagement's
-    model) and ``quadrant``; pinned ranks first, then score (unscored last), then number."""
+    """The engagement's tickets with their stored ``annual_value``, ``score`` and ``quadrant``;
+    pinned ranks first, then score (unscored last), then number: the order of the
+    ``ticket_ranked`` index, so that a page reads only its own rows."""
     from backlog.filters import TicketFilter
 
-    settings = settings or scoring_settings_get(engagement=engagement)
-    medians = medians or backlog_medians(engagement=engagement)
-    queryset: QuerySet[Ticket] = annotate_score(
-        Ticket.objects.filter(engagement=engagement).select_related(
-            "engagement", "assignee", "reporter", "sprint"
-        ),
-        settings,
-    ).annotate(quadrant=quadrant_expression(medians))
-    queryset = queryset.order_by(*ranking_order())
+    queryset = (
+        Ticket.objects.filter(engagement=engagement)
+        .select_related(*TICKET_LIST_RELATED)
+        .order_by(*ranking_order())
+    )
     if filters:
         filterset = TicketFilter(data=filters, queryset=queryset, engagement=engagement)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors.get_json_data())
         queryset = filterset.qs
     return queryset
+
+
+# What the ranked list shows of each ticket, read as plain values (no model instances: at 100
+# rows they cost more than the query): the API's list rows are built from these.
+TICKET_LIST_COLUMNS = (
+    "pk",
+    "number",
+    "title",
+    "kind",
+    "origin",
+    "status",
+    "reporter__email",
+    "reporter__display_name",
+    "assignee__email",
+    "assignee__display_name",
+    "responsible_role",
+    "unrouted",
+    "sprint_id",
+    "sprint__name",
+    "deadline",
+    "manual_rank",
+    "score",
+    "annual_value",
+    "quadrant",
+    "needs_alignment",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def ticket_label_names(*, ticket_ids: list[int]) -> dict[int, list[str]]:
+    """The names of each ticket's labels, sorted (one query, none for no ticket)."""
+    if not ticket_ids:
+        return {}
+    names: dict[int, list[str]] = {pk: [] for pk in ticket_ids}
+    rows = Ticket.labels.through.objects.filter(ticket_id__in=ticket_ids).values_list(
+        "ticket_id", "label__name"
+    )
+    for ticket_id, name in rows.order_by("label__name"):
+        names[ticket_id].append(name)
+    return names
 
 
 def parse_key(key: str) -> tuple[str, int] | None:
@@ -457,13 +520,19 @@ class RankingPreview:
     proposed: list[RankMove]
 
 
-def _ranked_open(
-    *, engagement: Engagement, settings: ScoringSettings, medians: Medians
-) -> QuerySet[Ticket]:
+PREVIEW_SCORE = "preview_score"
+
+
+def _ranked_open(*, engagement: Engagement, settings: ScoringSettings | None) -> QuerySet[Ticket]:
+    """The open backlog with each ticket's ``position`` in it: by the stored ranking, or
+    (``settings``) by the score those settings would give (from the stored annual values)."""
+    tickets = ticket_list(engagement=engagement).exclude(status__in=CLOSED_STATUSES)
+    if settings is None:
+        return tickets.annotate(position=Window(RowNumber(), order_by=ranking_order()))
     return (
-        ticket_list(engagement=engagement, settings=settings, medians=medians)
-        .exclude(status__in=CLOSED_STATUSES)
-        .annotate(position=Window(RowNumber(), order_by=ranking_order()))
+        tickets.annotate(**{PREVIEW_SCORE: score_expression(settings)})
+        .annotate(position=Window(RowNumber(), order_by=ranking_order(PREVIEW_SCORE)))
+        .order_by(*ranking_order(PREVIEW_SCORE))
     )
 
 
@@ -477,7 +546,11 @@ def _top_and(ranking: QuerySet[Ticket], *, also: QuerySet[Ticket], size: int) ->
     rows = ranking.annotate(in_other_top=in_other_top).filter(
         Q(position__lte=size) | Q(in_other_top=True)
     )
-    return {ticket.pk: ticket for ticket in rows}
+    found: dict[int, Ticket] = {ticket.pk: ticket for ticket in rows}
+    for ticket in found.values():
+        # Under proposed settings a ticket shows the score they would give it.
+        ticket.score = getattr(ticket, PREVIEW_SCORE, ticket.score)
+    return found
 
 
 def ranking_preview(
@@ -488,11 +561,11 @@ def ranking_preview(
     size: int = RANKING_PREVIEW_SIZE,
 ) -> RankingPreview:
     """The top ``size`` open tickets under the stored settings and under proposed (unsaved)
-    ones, with each one's position under the other: three queries whatever the backlog's
-    size (the medians, then one per ranking, each also fetching the other's top)."""
-    medians = backlog_medians(engagement=engagement)
-    before_ranking = _ranked_open(engagement=engagement, settings=current, medians=medians)
-    after_ranking = _ranked_open(engagement=engagement, settings=proposed, medians=medians)
+    ones, with each one's position under the other: two queries whatever the backlog's size
+    (one per ranking, each also fetching the other's top). The stored ranking is the current
+    settings' (``current``: kept for the callers, which read it anyway)."""
+    before_ranking = _ranked_open(engagement=engagement, settings=None)
+    after_ranking = _ranked_open(engagement=engagement, settings=proposed)
     before = _top_and(before_ranking, also=after_ranking, size=size)
     after = _top_and(after_ranking, also=before_ranking, size=size)
 
@@ -509,20 +582,15 @@ def ranking_preview(
     return RankingPreview(current=moves(before), proposed=moves(after))
 
 
-def ticket_rank(
-    *,
-    ticket: Ticket,
-    score: Decimal | None,
-    settings: ScoringSettings | None = None,
-    medians: Medians | None = None,
-) -> int | None:
+def ticket_rank(*, ticket: Ticket, score: Decimal | None) -> int | None:
     """The place ``ticket`` takes in its open backlog (1 is the top) if its score were
-    ``score``, its pinned rank kept: the order of ``ticket_list``. None for a done or rejected
-    ticket, which has left the ranking. One query (two without ``medians``)."""
+    ``score``, its pinned rank kept, the others by their stored scores: the order of
+    ``ticket_list``. None for a done or rejected ticket, which has left the ranking. One
+    query."""
     if ticket.status in CLOSED_STATUSES:
         return None
     others = (
-        ticket_list(engagement=ticket.engagement, settings=settings, medians=medians)
+        ticket_list(engagement=ticket.engagement)
         .exclude(status__in=CLOSED_STATUSES)
         .exclude(pk=ticket.pk)
     )
@@ -557,15 +625,11 @@ def ticket_facet_rows(
     *,
     engagement: Engagement,
     filters: dict[str, Any] | None,
-    settings: ScoringSettings,
-    medians: Medians,
 ) -> list[dict[str, Any]]:
     """How many tickets matching ``filters`` share each combination of the ``FACET_COLUMNS``
     (with the names of their assignee and sprint): one grouped query, from which the backlog
     page counts every option of every filter, and its total, whatever the backlog's size."""
-    queryset = ticket_list(
-        engagement=engagement, filters=filters, settings=settings, medians=medians
-    )
+    queryset = ticket_list(engagement=engagement, filters=filters)
     return list(
         queryset.order_by()
         .values(*FACET_COLUMNS, *FACET_NAMES)

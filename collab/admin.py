@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from collab.backlog_ranking_bridge import RANKING_FIELDS, engagement_ranking_inputs_changed
 from collab.common.admin import ReadOnlyAdmin
 from collab.models import ApiToken, Engagement, IdempotencyRecord, Organization, User
 from collab.services import api_token_revoke
@@ -127,6 +128,12 @@ class EngagementAdmin(admin.ModelAdmin):
         ),
         (_("History"), {"fields": ("created_at", "updated_at")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and RANKING_FIELDS.intersection(form.changed_data):
+            # The stored ranking of its tickets reads the hourly cost (admin saves are atomic).
+            engagement_ranking_inputs_changed(engagement=obj)
 
     def get_readonly_fields(self, request, obj=None):
         # Ticket keys and links are built from these: they never change once the engagement

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collab.backlog_ranking_bridge import RANKING_FIELDS, engagement_ranking_inputs_changed
 from collab.models import ApiToken, Engagement, IdempotencyRecord, Organization, User
 from collab.rhythm.scheduling import engagement_cadence_changed
 
@@ -90,6 +91,8 @@ def engagement_update(*, engagement: Engagement, data: dict[str, Any]) -> Engage
         locked.save(update_fields=[*changed, "updated_at"])
     if CADENCE_FIELDS.intersection(changed):
         engagement_cadence_changed(engagement=locked)
+    if RANKING_FIELDS.intersection(changed):
+        engagement_ranking_inputs_changed(engagement=locked)
     return locked
 
 

@@ -9,13 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import IntegrityError, models, transaction
+from django.db.models import Case, F, Max, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backlog.models import Ticket
-from backlog.services import ticket_strategic_alignment_set
+from backlog.services import ticket_strategic_alignment_set, tickets_strategic_alignment_store
 from collab.models import Engagement, User
 from roadmap.models import (
     LEVEL_FACTORS,
@@ -29,6 +30,7 @@ from roadmap.models import (
 )
 from roadmap.quarters import Quarter
 
+ALIGNMENT_FIELD = models.DecimalField(max_digits=10, decimal_places=2)
 OBJECTIVE_EDITABLE_FIELDS = (
     "title",
     "description",
@@ -60,6 +62,28 @@ def strategic_alignment_of(*, ticket: Ticket) -> Decimal:
     ):
         total += LEVEL_FACTORS[level] * weight
     return total
+
+
+def strategic_alignment_expression() -> Coalesce:
+    """SQL for ``strategic_alignment_of`` over a ticket queryset (grouped by ticket)."""
+    return Coalesce(
+        Sum(
+            Case(
+                *(
+                    When(
+                        alignments__level=level,
+                        then=Value(factor) * F("alignments__objective__weight"),
+                    )
+                    for level, factor in LEVEL_FACTORS.items()
+                ),
+                default=Value(Decimal("0")),
+                output_field=ALIGNMENT_FIELD,
+            ),
+            output_field=ALIGNMENT_FIELD,
+        ),
+        Value(Decimal("0")),
+        output_field=ALIGNMENT_FIELD,
+    )
 
 
 def _save_objective(objective: StrategicObjective) -> StrategicObjective:
@@ -96,13 +120,14 @@ def objective_update(
         setattr(objective, name, value)
     _save_objective(objective)
     if objective.weight != old_weight:
-        tickets = Ticket.objects.filter(alignments__objective=objective).select_related(
-            "engagement"
+        aligned = TicketAlignment.objects.filter(objective=objective).values("ticket_id")
+        tickets_strategic_alignment_store(
+            actor=actor,
+            engagement=objective.engagement,
+            fresh=Ticket.objects.filter(pk__in=aligned).annotate(
+                fresh_alignment=strategic_alignment_expression()
+            ),
         )
-        for ticket in tickets.order_by("pk"):
-            ticket_strategic_alignment_set(
-                actor=actor, ticket=ticket, value=strategic_alignment_of(ticket=ticket)
-            )
     return objective
 
 

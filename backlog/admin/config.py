@@ -9,10 +9,11 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from backlog.models import ResponsibilityPolicy, ScoringSettings, SettingsChange
+from backlog.models import BacklogMedians, ResponsibilityPolicy, ScoringSettings, SettingsChange
 from backlog.selectors import SCORING_SETTING_FIELDS
 from backlog.services import (
     ROUTABLE_ROLES,
+    engagement_rescore,
     responsibility_policy_update,
     scoring_settings_build,
     scoring_settings_update,
@@ -62,6 +63,28 @@ class ScoringSettingsAdmin(EngagementFixedAdmin):
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in SCORING_SETTING_FIELDS}
         scoring_settings_update(engagement=obj.engagement, data=data, actor=request.user)
+
+    def delete_model(self, request, obj):
+        # The engagement is the row's primary key, which the deletion clears.
+        engagement = obj.engagement
+        super().delete_model(request, obj)
+        # Back to the defaults: the stored ranking follows (admin deletions are atomic).
+        engagement_rescore(engagement=engagement)
+
+    def delete_queryset(self, request, queryset):
+        engagements = [settings_.engagement for settings_ in queryset.select_related("engagement")]
+        super().delete_queryset(request, queryset)
+        for engagement in engagements:
+            engagement_rescore(engagement=engagement)
+
+
+@admin.register(BacklogMedians)
+class BacklogMediansAdmin(ReadOnlyAdmin):
+    """Kept by ``backlog.services.ranking``; ``manage.py ranking_verify`` checks them."""
+
+    list_display = ("engagement", "annual_value", "effort_days")
+    search_fields = ("engagement__name", "engagement__slug")
+    list_select_related = ("engagement",)
 
 
 class ResponsibilityPolicyForm(forms.ModelForm):

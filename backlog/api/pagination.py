@@ -1,11 +1,15 @@
 """Keyset (cursor) pagination of the ranked backlog.
 
 DRF's ``CursorPagination`` keeps the position on the first ordering field only and counts an
-offset among equal values; the score is an annotation that is NULL for unscored tickets and
-equal for many, so that cursor would break on NULL and grow slow on ties. Here the cursor holds
-every ordering key of the last row: each ordering ends with the ticket number (unique in the
-engagement), and the nullable keys are coalesced to a sentinel that sorts them last, so the
-position is total and any page is one indexed range query.
+offset among equal values; the score is NULL for unscored tickets and equal for many, so that
+cursor would break on NULL and grow slow on ties. Here the cursor holds every ordering key of
+the last row: each ordering ends with the ticket number (unique in the engagement), and the
+nullable keys are coalesced to a sentinel that sorts them last, so the position is total.
+
+The ranked order (the default) and the score order are the keys of the ``ticket_ranked`` and
+``ticket_scored`` indexes, all ascending: the position is one row comparison
+``(rank key, score key, number) > (…)`` that the index answers by seeking, so a deep page costs
+what the first one does.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import F, Q, QuerySet, Value
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -28,13 +33,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from backlog.models import RankKey, ScoreKey
 from backlog.scoring import SCORE_FIELD
 from collab.common.pagination import CursorPagination
 
-# Sentinels outside every real value: scores are never negative, ranks start at 1.
-_UNSCORED_LOW = Value(Decimal("-1"), output_field=SCORE_FIELD)
+# A sentinel above every real score: the lowest-first order keeps the unscored last.
 _UNSCORED_HIGH = Value(Decimal(10) ** 30, output_field=SCORE_FIELD)
-_UNPINNED = Value(2**31 - 1)
 
 
 def _decimal(raw: Any) -> Decimal:
@@ -56,7 +60,7 @@ class Key:
 
 
 _RANK = Key("cursor_rank", False, int)
-_SCORE_DESC = Key("cursor_score_desc", True, _decimal)
+_SCORE_KEY = Key("cursor_score", False, _decimal)
 _SCORE_ASC = Key("cursor_score_asc", False, _decimal)
 _NUMBER = Key("number", False, int)
 _NUMBER_DESC = Key("number", True, int)
@@ -64,8 +68,8 @@ _NUMBER_DESC = Key("number", True, int)
 # ``?ordering=`` (validated by TicketFilter) → the keys of the order; no value: pinned rank
 # first, then score, as the backlog page shows it.
 ORDER_KEYS: dict[str, tuple[Key, ...]] = {
-    "rank": (_RANK, _SCORE_DESC, _NUMBER),
-    "score": (_SCORE_DESC, _NUMBER),
+    "rank": (_RANK, _SCORE_KEY, _NUMBER),
+    "score": (_SCORE_KEY, _NUMBER),
     "-score": (_SCORE_ASC, _NUMBER_DESC),
     "created": (Key("created_at", False, _datetime), _NUMBER),
     "-created": (Key("created_at", True, _datetime), _NUMBER_DESC),
@@ -83,8 +87,13 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _beyond(keys: tuple[Key, ...], values: list[Any], *, backwards: bool) -> Q:
-    """Rows strictly after (or before, ``backwards``) the position ``values`` in this order."""
+def _beyond(keys: tuple[Key, ...], values: list[Any], *, backwards: bool) -> Any:
+    """Rows strictly after (or before, ``backwards``) the position ``values`` in this order: a
+    row comparison when every key sorts the same way (an index seeks it), else its expansion."""
+    if len({key.descending for key in keys}) == 1:
+        ahead = keys[0].descending != backwards
+        lookup = TupleLessThan if ahead else TupleGreaterThan
+        return lookup(Tuple(*(F(key.name) for key in keys)), tuple(values))
     condition = Q()
     for index, key in enumerate(keys):
         ahead = key.descending != backwards
@@ -109,8 +118,8 @@ class TicketCursorPagination(CursorPagination):
         self.keys = ORDER_KEYS.get(ordering, ORDER_KEYS[DEFAULT_ORDERING])
         cursor = self._decode(request)
         queryset = queryset.annotate(
-            cursor_rank=Coalesce(F("manual_rank"), _UNPINNED),
-            cursor_score_desc=Coalesce(F("score"), _UNSCORED_LOW),
+            cursor_rank=RankKey(),
+            cursor_score=ScoreKey(),
             cursor_score_asc=Coalesce(F("score"), _UNSCORED_HIGH),
         )
         backwards = cursor is not None and cursor[1]
@@ -149,7 +158,9 @@ class TicketCursorPagination(CursorPagination):
             raise NotFound(self.invalid_cursor_message) from None
 
     def _link(self, row: Any, *, backwards: bool) -> str:
-        payload = {"k": [_encode(getattr(row, key.name)) for key in self.keys]}
+        # A page of model instances, or of plain values (the ticket list's).
+        read = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+        payload = {"k": [_encode(read(key.name)) for key in self.keys]}
         if backwards:
             payload["b"] = 1
         token = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode("ascii")

@@ -143,6 +143,76 @@ class TicketListOutputSerializer(serializers.Serializer):
         return sorted(label.name for label in ticket.labels.all())
 
 
+_KEY_SENTINEL = "KEY-0"
+_CENTS = Decimal("0.01")
+
+
+def _decimal_text(value: Decimal | None, places: Decimal | None = None) -> str | None:
+    if value is None:
+        return None
+    return format(value.quantize(places) if places is not None else value, "f")
+
+
+def _person(email: str | None, display_name: str | None) -> dict[str, Any] | None:
+    if email is None:
+        return None
+    return {"email": email, "display_name": display_name}
+
+
+def ticket_list_data(
+    rows: list[dict[str, Any]],
+    *,
+    labels: dict[int, list[str]],
+    engagement: Any,
+    request: Any,
+) -> list[dict[str, Any]]:
+    """``TicketListOutputSerializer(tickets, many=True).data`` built from the plain values of
+    ``backlog.selectors.TICKET_LIST_COLUMNS`` and each ticket's label names, without model
+    instances nor DRF's per-field machinery (the list's hot path: they cost more than the
+    query once the ranking was stored). The serializer stays the documented schema; a test
+    holds both outputs equal."""
+    sample = reverse(
+        "api-ticket-detail",
+        kwargs={"slug": engagement.slug, "key": _KEY_SENTINEL},
+        request=request,
+    )
+    head, tail = sample.rsplit(_KEY_SENTINEL, 1)
+    moment = serializers.DateTimeField().to_representation
+    prefix = engagement.key_prefix
+    data = []
+    for row in rows:
+        key = f"{prefix}-{row['number']}"
+        sprint_id, deadline = row["sprint_id"], row["deadline"]
+        data.append(
+            {
+                "key": key,
+                "url": f"{head}{key}{tail}",
+                "title": row["title"],
+                "kind": row["kind"],
+                "origin": row["origin"],
+                "status": row["status"],
+                "reporter": _person(row["reporter__email"], row["reporter__display_name"]),
+                "assignee": _person(row["assignee__email"], row["assignee__display_name"]),
+                "responsible_role": row["responsible_role"],
+                "unrouted": row["unrouted"],
+                "sprint": None
+                if sprint_id is None
+                else {"id": sprint_id, "name": row["sprint__name"]},
+                "deadline": None if deadline is None else deadline.isoformat(),
+                "labels": labels.get(row["pk"], []),
+                "manual_rank": row["manual_rank"],
+                "score": _decimal_text(row["score"]),
+                "annual_value": _decimal_text(row["annual_value"], _CENTS),
+                "quadrant": row["quadrant"],
+                "needs_alignment": row["needs_alignment"],
+                "version": row["version"],
+                "created_at": moment(row["created_at"]),
+                "updated_at": moment(row["updated_at"]),
+            }
+        )
+    return data
+
+
 class ScoreTermOutputSerializer(serializers.Serializer):
     label = serializers.CharField()
     value = DecimalTextField(allow_null=True)

@@ -19,6 +19,7 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from backlog.api.common import (
@@ -40,10 +41,17 @@ from backlog.api.serializers import (
     TicketPinInputSerializer,
     TicketTransitionInputSerializer,
     TicketUpdateInputSerializer,
+    ticket_list_data,
 )
 from backlog.filters import TicketFilter
 from backlog.models import Ticket
-from backlog.selectors import ticket_detail, ticket_history_list, ticket_list
+from backlog.selectors import (
+    TICKET_LIST_COLUMNS,
+    ticket_detail,
+    ticket_history_list,
+    ticket_label_names,
+    ticket_list,
+)
 from backlog.services import (
     StaleVersion,
     TransitionRefused,
@@ -62,6 +70,7 @@ from collab.common.etag import PreconditionFailed, check_if_match
 from collab.common.idempotency import idempotent_create
 from collab.common.pagination import CursorPagination
 from collab.common.problems import PROBLEM_CONTENT_TYPE
+from collab.common.renderers import OrjsonRenderer
 from collab.models import Engagement
 from roles.policy import Action, engagement_for, require
 
@@ -126,18 +135,17 @@ class TicketListApi(GenericAPIView):
     filterset_class = TicketFilter
     pagination_class = TicketCursorPagination
     serializer_class = TicketListOutputSerializer
+    renderer_classes = [OrjsonRenderer, *api_settings.DEFAULT_RENDERER_CLASSES[1:]]
 
     @extend_schema(responses=TicketListOutputSerializer(many=True))
     def get(self, request: Request, slug: str) -> Response:
         self.engagement = engagement = engagement_for(request.user, slug=slug)
-        tickets = self.filter_queryset(
-            ticket_list(engagement=engagement).prefetch_related("labels")
+        tickets = self.filter_queryset(ticket_list(engagement=engagement))
+        page = self.paginate_queryset(tickets.values(*TICKET_LIST_COLUMNS))
+        labels = ticket_label_names(ticket_ids=[row["pk"] for row in page])
+        return self.get_paginated_response(
+            ticket_list_data(page, labels=labels, engagement=engagement, request=request)
         )
-        page = self.paginate_queryset(tickets)
-        serializer = TicketListOutputSerializer(
-            page, many=True, context={"request": request, "engagement": engagement}
-        )
-        return self.get_paginated_response(serializer.data)
 
     @extend_schema(
         request=TicketCreateInputSerializer,

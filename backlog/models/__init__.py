@@ -22,6 +22,7 @@ from backlog.models.analysis import (
     SuccessMetric,
 )
 from backlog.models.config import (
+    BacklogMedians,
     ResponsibilityPolicy,
     ScoringModel,
     ScoringSettings,
@@ -36,6 +37,9 @@ from backlog.models.tickets import (
     Kind,
     Label,
     Origin,
+    Quadrant,
+    RankKey,
+    ScoreKey,
     Severity,
     Status,
     Ticket,
@@ -45,6 +49,7 @@ from backlog.models.tickets import (
 __all__ = [
     "CLOSED_STATUSES",
     "AcceptanceCriterion",
+    "BacklogMedians",
     "ClientAcceptance",
     "Comment",
     "Confidence",
@@ -57,8 +62,11 @@ __all__ = [
     "QACriterionResult",
     "QAException",
     "QAVerdict",
+    "Quadrant",
+    "RankKey",
     "ResponsibilityPolicy",
     "RiskLevel",
+    "ScoreKey",
     "ScoringModel",
     "ScoringSettings",
     "SettingsChange",

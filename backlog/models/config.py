@@ -112,6 +112,29 @@ class ScoringSettings(models.Model):
         return f"{self.engagement}: {self.get_model_display()}"
 
 
+class BacklogMedians(models.Model):
+    """The lower medians of annual value and effort over an engagement's open tickets having
+    both, which the quadrants are computed against; refreshed by backlog.services.ranking
+    whenever they can change (its row is also the lock that orders those refreshes)."""
+
+    engagement = models.OneToOneField(
+        Engagement, on_delete=models.CASCADE, primary_key=True, related_name="backlog_medians"
+    )
+    annual_value = models.DecimalField(
+        _("median annual value"), max_digits=24, decimal_places=4, null=True, blank=True
+    )
+    effort_days = models.DecimalField(
+        _("median effort (person-days)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("backlog medians")
+        verbose_name_plural = _("backlog medians")
+
+    def __str__(self) -> str:
+        return f"{self.engagement}: {self.annual_value} / {self.effort_days}"
+
+
 class ResponsibilityPolicy(models.Model):
     """Which role answers for a kind of ticket in an engagement (defaults in
     ``backlog.services.DEFAULT_RESPONSIBILITY``)."""

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +70,41 @@ class Confidence(models.TextChoices):
     LOW = "low", _("Low")
     MEDIUM = "medium", _("Medium")
     HIGH = "high", _("High")
+
+
+class Quadrant(models.TextChoices):
+    QUICK_WIN = "quick_win", _("Quick win")
+    BIG_BET = "big_bet", _("Big bet")
+    FILL_IN = "fill_in", _("Fill-in")
+    MONEY_PIT = "money_pit", _("Money pit")
+
+
+# The ranked order as index keys that all sort ascending (pinned ranks first, then the score
+# highest first, unscored last, then the number), so that a cursor is one row comparison the
+# composite index answers. Templates without parameters: the index's DDL and the queries'
+# ORDER BY render the very same expression, which the planner needs to match them.
+UNPINNED_RANK = 2**31 - 1
+
+
+class RankKey(Func):
+    """COALESCE(manual_rank, 2147483647): pinned ranks first."""
+
+    template = f"COALESCE(%(expressions)s, {UNPINNED_RANK})"
+    output_field = models.PositiveIntegerField()
+
+    def __init__(self) -> None:
+        super().__init__(F("manual_rank"))
+
+
+class ScoreKey(Func):
+    """COALESCE(-score, 1): the highest score first and the unscored (NULL) after every scored
+    ticket (scores are never negative)."""
+
+    template = "COALESCE(-%(expressions)s, 1)"
+    output_field = models.DecimalField(max_digits=40, decimal_places=6)
+
+    def __init__(self) -> None:
+        super().__init__(F("score"))
 
 
 class Label(models.Model):
@@ -271,6 +306,24 @@ class Ticket(models.Model):
         help_text=_("Σ level factor x objective weight over the engagement's objectives."),
     )
 
+    # The ranking, stored and kept true by backlog.services.ranking (see backlog.scoring for the
+    # formulas): written in the transaction of every change to what they are computed from.
+    annual_value = models.DecimalField(
+        _("annual value"), max_digits=24, decimal_places=4, null=True, blank=True, editable=False
+    )
+    score = models.DecimalField(
+        _("score"), max_digits=40, decimal_places=6, null=True, blank=True, editable=False
+    )
+    # NULL, not "": the quadrant is unknown (the API's null), as the SQL that computes it says.
+    quadrant = models.CharField(  # noqa: DJ001
+        _("quadrant"),
+        max_length=10,
+        choices=Quadrant.choices,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
@@ -343,6 +396,9 @@ class Ticket(models.Model):
             models.Index(fields=["engagement", "kind"], name="ticket_engagement_kind"),
             models.Index(fields=["engagement", "sprint"], name="ticket_engagement_sprint"),
             models.Index(fields=["engagement", "updated_at"], name="ticket_engagement_updated"),
+            # The ranked backlog (and its cursor) read in index order, whatever its size.
+            models.Index(F("engagement"), RankKey(), ScoreKey(), F("number"), name="ticket_ranked"),
+            models.Index(F("engagement"), ScoreKey(), F("number"), name="ticket_scored"),
         ]
 
     def __str__(self) -> str:

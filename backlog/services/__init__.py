@@ -20,6 +20,13 @@ from backlog.services.filing import (
     ticket_numbers_reserve,
 )
 from backlog.services.initiatives import initiative_answer
+from backlog.services.ranking import (
+    Rescored,
+    engagement_rescore,
+    medians_refresh,
+    ranking_drift,
+    tickets_rescore,
+)
 from backlog.services.routing import DEFAULT_RESPONSIBILITY, responsible_role_for
 from backlog.services.settings import (
     ROUTABLE_ROLES,
@@ -40,6 +47,7 @@ from backlog.services.tickets import (
     ticket_transition,
     ticket_update,
     ticket_value_update,
+    tickets_strategic_alignment_store,
 )
 
 __all__ = [
@@ -47,6 +55,7 @@ __all__ = [
     "DUPLICATE_EXTERNAL_REF",
     "ROUTABLE_ROLES",
     "BulkResult",
+    "Rescored",
     "StaleSettings",
     "StaleVersion",
     "TicketRowsRefused",
@@ -56,12 +65,15 @@ __all__ = [
     "criterion_add",
     "criterion_delete",
     "criterion_update",
+    "engagement_rescore",
     "impact_analysis_set",
     "initiative_answer",
     "label_name_clean",
+    "medians_refresh",
     "qa_clearance",
     "qa_exception_grant",
     "qa_verdict_record",
+    "ranking_drift",
     "responsibility_policy_update",
     "responsible_role_for",
     "scoring_settings_build",
@@ -84,4 +96,6 @@ __all__ = [
     "ticket_value_update",
     "tickets_bulk_transition",
     "tickets_bulk_update",
+    "tickets_rescore",
+    "tickets_strategic_alignment_store",
 ]

@@ -25,6 +25,7 @@ from backlog.services.fields import (
     refuse_unknown_fields,
     ticket_fields_validate,
 )
+from backlog.services.ranking import tickets_rescore
 from backlog.services.routing import kind_routing
 from backlog.services.unrouted import unrouted_tickets_notify_on_commit
 from collab.models import Engagement, User
@@ -223,6 +224,7 @@ def ticket_create_many(
         labels=labels,
         since=[filing.status_since for filing in filings],
     )
+    tickets_rescore(engagement=engagement, tickets=[ticket.pk for ticket in tickets])
     tickets_created_emit(engagement=engagement, tickets=tickets)
     unrouted_tickets_notify_on_commit(engagement=engagement, tickets=tickets)
     return tickets

@@ -19,9 +19,12 @@ from backlog.selectors import (
     responsibility_routing_get,
     scoring_settings_get,
 )
+from backlog.services.ranking import engagement_rescore
 from collab.models import Engagement, User
 from roles.models import AGENCY_ROLES, Role
 
+# The settings the scores are computed from (the others are workflow rules).
+SCORE_SETTINGS = ("model", "strategic_weight", "wsjf_value_per_point", "rice_impact_unit")
 # New tickets go to someone of the agency: the client side files them, the agency works them.
 ROUTABLE_ROLES = tuple(role for role in Role if role in AGENCY_ROLES)
 
@@ -56,8 +59,8 @@ def scoring_settings_update(
 ) -> ScoringSettings:
     """Choose the engagement's scoring model, its weights and its workflow rules (the settings
     row is created on the first change); nothing is written when a value is refused. A change
-    is one entry of the engagement's settings history, however many scores it moves (scores
-    are computed from the settings: no ticket is rewritten)."""
+    is one entry of the engagement's settings history, however many scores it moves (the
+    stored scores are recomputed by one set-based statement, never one entry per ticket)."""
     before = scoring_settings_get(engagement=engagement)
     previous = {name: _text(getattr(before, name)) for name in SCORING_SETTING_FIELDS}
     settings = scoring_settings_build(engagement=engagement, data=data)
@@ -69,6 +72,10 @@ def scoring_settings_update(
     ]
     if changes:
         SettingsChange.objects.create(engagement=engagement, actor=actor, changes=changes)
+    if any(getattr(before, name) != getattr(settings, name) for name in SCORE_SETTINGS):
+        # Every score of the engagement moves: one set-based recomputation, in this request
+        # (about a second at 100,000 tickets in one engagement; see docs/architecture.md).
+        engagement_rescore(engagement=engagement, settings=settings)
     return settings
 
 

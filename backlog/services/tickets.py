@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import Max, Min
+from django.db import connection, models, transaction
+from django.db.models import F, Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from backlog.models import (
     StakeholderScore,
     Status,
     Ticket,
+    TicketHistory,
 )
 from backlog.selectors import scoring_settings_get
 from backlog.services.common import (
@@ -40,6 +41,7 @@ from backlog.services.fields import (
     labels_for,
     refuse_unknown_fields,
 )
+from backlog.services.ranking import medians_refresh, tickets_rescore
 from collab.models import Engagement, User
 from roles.policy import Action, require, roles_of
 
@@ -49,6 +51,10 @@ def _shown(field: Any, value: Any) -> Any:
     if isinstance(field, models.DecimalField) and value is not None:
         return Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
     return value
+
+
+# The ticket fields its stored ranking (annual value, score, quadrant) is computed from.
+RANKING_INPUTS = frozenset({*VALUE_FIELDS, "strategic_alignment"})
 
 
 def _apply(
@@ -84,6 +90,8 @@ def _apply(
     )
     if labels is not None:
         _labels_set(actor=actor, ticket=ticket, labels=labels)
+    if RANKING_INPUTS.intersection(name for name, _b, _a in changes):
+        tickets_rescore(engagement=ticket.engagement, tickets=[ticket.pk])
     for name, before, after in changes:
         if name in TRACKED_FIELDS:
             history_add(
@@ -207,6 +215,50 @@ def ticket_pin_rank(
     return pinned
 
 
+ALIGNMENT_FRESH = "fresh_alignment"
+
+
+@transaction.atomic
+def tickets_strategic_alignment_store(
+    *, actor: User | None, engagement: Engagement, fresh: QuerySet[Ticket]
+) -> int:
+    """Store the weighted alignments the roadmap computed for many tickets of the engagement at
+    once (``fresh``: tickets annotated with ``fresh_alignment``, after an objective's weight
+    changed), with a history entry and a new version for each ticket that changed, then their
+    ranking: a few statements whatever their number, never a loop; how many changed."""
+    changed = fresh.filter(engagement=engagement).exclude(strategic_alignment=F(ALIGNMENT_FRESH))
+    if not changed.exists():
+        return 0
+    now = timezone.now()
+    quote = connection.ops.quote_name
+    rows, params = (
+        changed.values("pk", "engagement_id", "strategic_alignment", ALIGNMENT_FRESH)
+        .order_by()
+        .query.sql_with_params()
+    )
+    ticket_table = quote(Ticket._meta.db_table)
+    text = "varchar" if connection.vendor == "postgresql" else "text"
+    with connection.cursor() as cursor:
+        # The history first: it reads the values being replaced.
+        cursor.execute(
+            f"INSERT INTO {quote(TicketHistory._meta.db_table)} "  # noqa: S608
+            "(engagement_id, ticket_id, actor_id, field, before, after, note, at) "
+            f"SELECT fresh.engagement_id, fresh.pk, %s, 'strategic_alignment', "
+            f"CAST(fresh.strategic_alignment AS {text}), "
+            f"CAST(fresh.{quote(ALIGNMENT_FRESH)} AS {text}), '', %s FROM ({rows}) AS fresh",
+            [actor.pk if isinstance(actor, User) else None, now, *params],
+        )
+        cursor.execute(
+            f"UPDATE {ticket_table} SET strategic_alignment = fresh.{quote(ALIGNMENT_FRESH)}, "  # noqa: S608
+            f"version = {ticket_table}.version + 1, updated_at = %s "
+            f"FROM ({rows}) AS fresh WHERE {ticket_table}.id = fresh.pk",
+            [now, *params],
+        )
+        count = int(cursor.rowcount)
+    tickets_rescore(engagement=engagement, tickets=fresh.filter(engagement=engagement))
+    return count
+
+
 @transaction.atomic
 def ticket_strategic_alignment_set(*, actor: User | None, ticket: Ticket, value: Decimal) -> Ticket:
     """Store the weighted alignment computed by the roadmap (its history is a value change)."""
@@ -216,6 +268,7 @@ def ticket_strategic_alignment_set(*, actor: User | None, ticket: Ticket, value:
         return locked
     locked.strategic_alignment = value
     versioned_save(ticket=locked, fields=["strategic_alignment"], expected_version=locked.version)
+    tickets_rescore(engagement=locked.engagement, tickets=[locked.pk])
     history_add(ticket=locked, actor=actor, field="strategic_alignment", before=before, after=value)
     ticket.strategic_alignment, ticket.version = value, locked.version
     return locked
@@ -243,6 +296,9 @@ def _move(
             ticket=ticket, actor=actor, field="manual_rank", before=pinned_before, after=None
         )
         _pins_renumber(actor=actor, order=list(others))
+    if (before in CLOSED_STATUSES) != (to_status in CLOSED_STATUSES):
+        # The ticket left (or rejoined) the open backlog, whose medians place the quadrants.
+        medians_refresh(engagement_id=ticket.engagement_id)
     return ticket
 
 

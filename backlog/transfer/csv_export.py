@@ -52,6 +52,11 @@ def _email(person: Any) -> str:
     return person.email if person is not None else ""
 
 
+def _annual_value(ticket: Ticket) -> Decimal | None:
+    # Stored with 4 places (12 x hours x hourly cost can need them); money reads in cents.
+    return None if ticket.annual_value is None else ticket.annual_value.quantize(CENTS)
+
+
 def _cost(ticket: Ticket) -> Decimal | None:
     if ticket.effort_days is None:
         return None
@@ -95,7 +100,7 @@ COLUMNS: tuple[tuple[str, Callable[[Ticket], Any]], ...] = (
     ("risk_reduction", _field("risk_reduction")),
     ("reach", _field("reach")),
     ("strategic_alignment", _field("strategic_alignment")),
-    ("annual_value", _field("annual_value")),
+    ("annual_value", _annual_value),
     ("cost", _cost),
     ("score", _field("score")),
     ("quadrant", _field("quadrant")),

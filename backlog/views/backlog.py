@@ -114,8 +114,6 @@ def _list_context(
         # The backlog is the work still to do: done and rejected tickets show when asked for.
         params.setlist("status", listing.DEFAULT_STATUSES)
     filterset = TicketFilter(data=params, queryset=Ticket.objects.none(), engagement=engagement)
-    settings = selectors.scoring_settings_get(engagement=engagement)
-    medians = selectors.backlog_medians(engagement=engagement)
     chosen = listing.selected_values(query)
     invalid = filterset.is_bound and not filterset.is_valid()
     rows: list[BacklogRow] = []
@@ -126,8 +124,6 @@ def _list_context(
         facet_rows = selectors.ticket_facet_rows(
             engagement=engagement,
             filters=listing.filters_for(params, lambda name: name in listing.PLAIN_FILTERS),
-            settings=settings,
-            medians=medians,
         )
         count = listing.total(facet_rows, chosen)
         pages = max(1, -(-count // PAGE_SIZE))
@@ -139,8 +135,6 @@ def _list_context(
         tickets = selectors.ticket_list(
             engagement=engagement,
             filters=listing.filters_for(params, lambda name: True),
-            settings=settings,
-            medians=medians,
         )
         rows = _rows(list(tickets[start : start + PAGE_SIZE]), start, engagement)
     tallies = listing.counts(facet_rows, chosen)
@@ -414,9 +408,7 @@ def matrix(request: HttpRequest, slug: str) -> HttpResponse:
     the same points as a table."""
     engagement, _roles, actions = _viewer(request, slug)
     medians = selectors.backlog_medians(engagement=engagement)
-    tickets = selectors.ticket_list(
-        engagement=engagement, filters={"status": OPEN_STATUSES}, medians=medians
-    )
+    tickets = selectors.ticket_list(engagement=engagement, filters={"status": OPEN_STATUSES})
     points = [
         MatrixPoint(
             key=ticket.key,

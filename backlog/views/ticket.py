@@ -246,9 +246,7 @@ def render_detail(
         "labels": list(ticket.labels.all()),
         "history": history,
         "activity": activity(comments, history),
-        "rank": selectors.ticket_rank(
-            ticket=ticket, score=detail.breakdown.score, settings=detail.settings
-        ),
+        "rank": selectors.ticket_rank(ticket=ticket, score=detail.breakdown.score),
         "transitions": transition_choices(ticket.status, roles),
         "reasons": reasons or [],
         "value_form_open": value_form if value_form is not None and value_form.is_bound else None,

@@ -336,9 +336,11 @@ def director_home(
             defects=defects[engagement.pk],
             planned_by_quarter=planned[engagement.pk],
             delivered_by_quarter=delivered[engagement.pk],
+            # Annotations spread from a dict, which the Django plugin cannot see (as for the
+            # rhythm above, they are read from the row).
             duties_recent=Duties(
-                breaches=engagement.duties_breaches,
-                self_verified=engagement.duties_self_verified,
+                breaches=engagement.__dict__["duties_breaches"],
+                self_verified=engagement.__dict__["duties_self_verified"],
             ),
         )
         for engagement in engagements

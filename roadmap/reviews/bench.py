@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import F, Max
 
 from backlog.models import CLOSED_STATUSES, Ticket
+from backlog.services.ranking import engagement_rescore
 from backlog.transfer.bulk import tickets_bulk_generate
 from collab.models import Engagement, Organization, User
 from collab.rhythm.models import Attendee, Meeting
@@ -126,6 +127,8 @@ def _change(engagement: Engagement) -> None:
     Ticket.objects.filter(engagement=engagement, number__endswith="11").exclude(
         status__in=CLOSED_STATUSES
     ).update(status="done")
+    # Written around the services: the stored ranking follows in one statement.
+    engagement_rescore(engagement=engagement)
     for item in RoadmapItem.objects.filter(engagement=engagement).order_by("pk")[:2]:
         RoadmapItem.objects.filter(pk=item.pk).update(quarter="2028-Q1")
 

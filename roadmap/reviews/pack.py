@@ -5,6 +5,7 @@ queries build it."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,6 @@ from django.db.models import Exists, OuterRef
 
 from backlog.indicators import duties_by_quarter
 from backlog.models import CLOSED_STATUSES, InitiativeDecision, Origin, Status, Ticket
-from backlog.scoring import annual_value_expression
 from backlog.selectors import ticket_list
 from roadmap.models import RoadmapItem, RoadmapItemStatus
 from roadmap.quarters import Quarter, is_quarter
@@ -22,7 +22,7 @@ from roadmap.reviews.selectors import (
     realisation_accuracy,
     value_realisation_list,
 )
-from roadmap.reviews.snapshot import decimal_text, objective_rows
+from roadmap.reviews.snapshot import decimal_text, money_text, objective_rows
 from roadmap.reviews.value import DeliveredTicket, value_delivered_between
 from roles.models import Role, RoleAssignment
 
@@ -34,20 +34,26 @@ def _key(prefix: str, number: int) -> str:
     return f"{prefix}-{number}"
 
 
+def _cents(value: Decimal | None) -> Decimal | None:
+    """A stored annual value (4 places) as the snapshot keeps it, in cents, so the pack's total
+    and the snapshot diff's agree."""
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
 def value_delivered(review: Review) -> dict[str, Any]:
     """Tickets done within the review's period, with their annual value and the total (the
     rule of ``roadmap.reviews.value``, which the snapshot diff applies too)."""
     prefix = review.engagement.key_prefix
     rows = (
         Ticket.objects.filter(engagement_id=review.engagement_id, status=Status.DONE)
-        .annotate(done_at=done_at_expression(), annual_value=annual_value_expression())
+        .annotate(done_at=done_at_expression())
         .filter(done_at__gte=review.period_start, done_at__lt=review.period_end)
         .values_list("number", "title", "done_at", "annual_value")
     )
     delivered = value_delivered_between(
         (
             DeliveredTicket(
-                key=_key(prefix, number), title=title, done_at=done_at, annual_value=value
+                key=_key(prefix, number), title=title, done_at=done_at, annual_value=_cents(value)
             )
             for number, title, done_at, value in rows
         ),
@@ -60,7 +66,7 @@ def value_delivered(review: Review) -> dict[str, Any]:
                 "key": ticket.key,
                 "title": ticket.title,
                 "done_at": ticket.done_at.isoformat(),
-                "annual_value": decimal_text(ticket.annual_value),
+                "annual_value": money_text(ticket.annual_value),
             }
             for ticket in delivered.tickets
         ],
@@ -142,7 +148,7 @@ def top_unplanned(review: Review, limit: int = TOP_UNPLANNED) -> list[dict[str, 
                 "status": status,
                 "rank": rank,
                 "score": decimal_text(score),
-                "annual_value": decimal_text(value),
+                "annual_value": money_text(value),
             }
         )
         if len(out) == limit:

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backlog.models import Status, Ticket
-from backlog.scoring import annual_value_expression
 from collab.models import Engagement, ReviewCadence, User
 from collab.rhythm.models import Meeting
 from collab.rhythm.notify import notifications_write
@@ -325,7 +324,7 @@ def value_realisations_sweep(*, now: dt.datetime | None = None) -> RealisationSw
     now = now or timezone.now()
     new = (
         Ticket.objects.filter(status=Status.DONE, realisation__isnull=True)
-        .annotate(done_at=done_at_expression(), annual_value=annual_value_expression())
+        .annotate(done_at=done_at_expression())
         .filter(annual_value__isnull=False)
         .values_list("pk", "engagement_id", "done_at", "annual_value")
     )
@@ -334,7 +333,8 @@ def value_realisations_sweep(*, now: dt.datetime | None = None) -> RealisationSw
             engagement_id=engagement_id,
             ticket_id=ticket_id,
             done_at=done_at,
-            estimated_annual_value=value,
+            # Never None: the rows are filtered on a stored annual value.
+            estimated_annual_value=value or Decimal(0),
         )
         for ticket_id, engagement_id, done_at, value in new
     ]

@@ -28,6 +28,14 @@ def decimal_text(value: Decimal | int | None) -> str | None:
     return format(Decimal(value), "f")
 
 
+def money_text(value: Decimal | None) -> str | None:
+    """An amount as exact text in cents ("12000.00"): a ticket's stored annual value keeps 4
+    places (12 x hours x hourly cost can need them), money reads in cents."""
+    if value is None:
+        return None
+    return format(Decimal(value).quantize(Decimal("0.01")), "f")
+
+
 def backlog_rows(*, engagement: Engagement) -> list[dict[str, Any]]:
     """Every ticket in ranking order; open tickets are ranked 1, 2, …, closed ones have no rank
     (one query)."""
@@ -59,7 +67,7 @@ def backlog_rows(*, engagement: Engagement) -> list[dict[str, Any]]:
                 "score": decimal_text(score),
                 "rank": rank if ranked else None,
                 "quadrant": quadrant,
-                "annual_value": decimal_text(annual_value),
+                "annual_value": money_text(annual_value),
                 "effort_days": decimal_text(effort),
                 # When it was last moved to done (the rule of value delivered).
                 "done_at": done_at.isoformat() if status == DONE else None,

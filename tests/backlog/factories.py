@@ -6,7 +6,7 @@ import factory
 from django.db import transaction
 
 from backlog.models import AcceptanceCriterion, Sprint, Ticket
-from backlog.services import ticket_number_allocate
+from backlog.services import ticket_number_allocate, tickets_rescore
 from tests.factories import EngagementFactory, UserFactory
 
 
@@ -23,7 +23,11 @@ class TicketFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         with transaction.atomic():
             kwargs.setdefault("number", ticket_number_allocate(engagement=kwargs["engagement"]))
-            return super()._create(model_class, *args, **kwargs)
+            ticket = super()._create(model_class, *args, **kwargs)
+            # As the services store it: the ranking kept true in the same transaction.
+            tickets_rescore(engagement=ticket.engagement, tickets=[ticket.pk])
+            ticket.refresh_from_db(fields=["annual_value", "score", "quadrant"])
+            return ticket
 
 
 class SprintFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,7 @@
 """The benchmark command at tiny sizes: it seeds, measures and prints its table (no timings
 are asserted)."""
 
+import json
 from io import StringIO
 
 import pytest
@@ -20,8 +21,11 @@ def test_the_quick_bench_seeds_measures_and_prints_a_table(tmp_path):
 
     text = out.getvalue()
     assert Ticket.objects.filter(engagement__slug="bench-big").count() == 60
-    assert Ticket.objects.exclude(engagement__slug="bench-import").count() == 150
-    assert Engagement.objects.filter(slug__startswith="bench-").count() == 4
+    assert (
+        Ticket.objects.exclude(engagement__slug__in=["bench-import", "bench-huge"]).count() == 150
+    )
+    assert Engagement.objects.filter(slug__startswith="bench-").count() == 5
+    assert Ticket.objects.filter(engagement__slug="bench-huge").count() == 250
     assert Ticket.objects.filter(engagement__slug="bench-import").count() == 30
     lines = text.splitlines()
     header = next(line for line in lines if line.startswith("measurement"))
@@ -33,6 +37,9 @@ def test_the_quick_bench_seeds_measures_and_prints_a_table(tmp_path):
         "p95",
         "ms",
         "queries",
+        "floor",
+        "ms",
+        "ratio",
         "peak",
         "MiB",
         "note",
@@ -41,21 +48,46 @@ def test_the_quick_bench_seeds_measures_and_prints_a_table(tmp_path):
     measured = [
         line
         for line in lines
-        if line.startswith(("API", "Backlog page", "Import")) and "not measured" not in line
+        if line.startswith(("API", "Web backlog page", "Import")) and "not measured" not in line
     ]
-    assert len(measured) == 5
+    assert len(measured) == 8
     column = header.index("peak MiB")
     peaks = [float(line[column:].split()[0]) for line in measured]
     assert all(peak >= 0 for peak in peaks) and max(peaks) > 0
     for name in (
-        "API ticket list, first page",
-        "API ticket list, deep page",
-        "Backlog page, first page",
+        "API ranked list, first page, 60 tickets",
+        "API ranked list, page 1 (cursor), 60 tickets",
+        "Web backlog page, first page, 60 tickets",
+        "API ranked list, first page, 250 tickets",
+        "Web backlog page, first page, 250 tickets",
         "Import 30 Jira rows, dry run",
         "Import 30 Jira rows, import",
     ):
         assert any(line.startswith(name) for line in lines), name
     assert "30 rows" in text
+
+
+def test_the_bench_prints_the_same_figures_as_json_with_their_floor():
+    out = StringIO()
+
+    call_command("bench", "--only", "backlog", "--quick", "--json", stdout=out)
+
+    figures = json.loads(out.getvalue()[out.getvalue().index("[") :])
+    scenarios = [f for f in figures if f["name"].startswith(("API", "Web"))]
+    assert [f["name"] for f in scenarios] == [
+        "API ranked list, first page, 60 tickets",
+        "API ranked list, page 1 (cursor), 60 tickets",
+        "Web backlog page, first page, 60 tickets",
+        "API ranked list, first page, 250 tickets",
+        "API ranked list, page 1 (cursor), 250 tickets",
+        "Web backlog page, first page, 250 tickets",
+    ]
+    for figure in scenarios:
+        assert figure["runs"] == 3
+        assert figure["floor_ms"] > 0
+        assert figure["ratio"] == pytest.approx(figure["median_ms"] / figure["floor_ms"])
+        assert figure["p95_ms"] >= figure["median_ms"]
+    assert [f["queries"] for f in scenarios] == [5, 5, 8, 5, 5, 8]
 
 
 def test_the_bench_refuses_a_database_with_other_data():

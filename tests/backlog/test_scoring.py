@@ -10,13 +10,17 @@ from hypothesis import strategies as st
 from backlog.models import ScoringSettings, Ticket
 from backlog.scoring import Medians, score_breakdown
 from backlog.selectors import backlog_medians, ticket_list
+from backlog.services import engagement_rescore, tickets_rescore
 from tests.backlog.factories import TicketFactory
 
 D = Decimal
 
 
 def _settings(engagement, **fields):
-    return ScoringSettings.objects.create(engagement=engagement, **fields)
+    settings_ = ScoringSettings.objects.create(engagement=engagement, **fields)
+    # As scoring_settings_update does: the stored ranking follows the settings.
+    engagement_rescore(engagement=engagement)
+    return settings_
 
 
 def _db_score(engagement, ticket):
@@ -84,6 +88,7 @@ def test_wsjf(engagement, valued):
 def test_wsjf_caps_business_value_at_ten_points(engagement, valued):
     settings_ = _settings(engagement, model="wsjf", wsjf_value_per_point=D("10000"))
     Ticket.objects.filter(pk=valued.pk).update(annual_revenue_gain=D("250000"))
+    tickets_rescore(engagement=engagement, tickets=[valued.pk])
     valued.refresh_from_db()
 
     breakdown = score_breakdown(valued, engagement, settings_)
@@ -231,6 +236,7 @@ def test_database_ranking_equals_python_breakdown_ranking(
     )
     rng = random.Random(seed)
     Ticket.objects.bulk_create(_random_ticket(rng, engagement, director, n) for n in range(1, 1001))
+    engagement_rescore(engagement=engagement)
 
     ranked = list(ticket_list(engagement=engagement))
 

@@ -358,7 +358,7 @@ def test_the_page_and_the_preview_cost_the_same_queries_whatever_the_data(
     with django_assert_num_queries(9):
         assert client.get(page_url(engagement)).status_code == 200
     # session, person, engagement, roles, stored settings (to build the proposal on), stored
-    # settings (today's ranking), medians, one query per ranking; the unread count
-    with django_assert_num_queries(10):
+    # settings (today's ranking), one query per ranking; the unread count
+    with django_assert_num_queries(9):
         response = client.post(preview_url(engagement), VALID, headers={"HX-Request": "true"})
     assert len(response.context["preview"].proposed) == min(tickets, 10)

@@ -9,10 +9,13 @@ Parts (all by default):
   worker, exactly once (``collab.rhythm.bench``);
 - ``reviews``: signing off a review of 10,000 tickets (the snapshot) and diffing two snapshots.
 
-It seeds 10,000 tickets in one engagement and 100,000 across 50 engagements (``--quick``: a few
-hundred, for the smoke test), then reports the median and p95 over 20 runs, with the number of
-queries, of the ticket list API (first page and a deep page reached through the cursor, sorted
-by score, filtered by kind) and of the backlog page, and the time to import 5,000 Jira rows.
+It seeds 10,000 tickets in one engagement and 100,000 across 50 engagements, then one more
+engagement of 100,000 tickets (``--quick``: a few hundred, for the smoke test). At 10,000 and at
+100,000 tickets in one engagement it reports the median and p95 over 20 runs, with the number of
+queries, of the ranked ticket list API (first page, and page 20 reached through the cursor, 100
+rows each) and of the backlog page, each beside its floor measured in the same run (one
+hand-written SQL statement through psycopg + orjson, see ``backlog.bench``) and the ratio; then
+the time to import 5,000 Jira rows. ``--json`` prints the same figures as JSON.
 
 Memory: for the pages, the API and the import, one more run (never a timed one: tracing slows
 Python down) is traced with ``tracemalloc``; the table gives its peak of Python allocations.
@@ -31,6 +34,7 @@ unless ``--force``. On PostgreSQL::
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import statistics
@@ -40,8 +44,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
+import orjson
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
@@ -49,6 +53,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
+from backlog.bench import bench_ranked_backlog
 from backlog.models import Ticket
 from backlog.transfer.bulk import tickets_bulk_generate
 from backlog.transfer.csv_import import tickets_import
@@ -78,10 +83,19 @@ class Sizes:
     runs: int
     import_rows: int
     deep_pages: int
+    huge: int = 0
 
 
-FULL = Sizes(big=10_000, total=100_000, engagements=50, runs=20, import_rows=5000, deep_pages=20)
-QUICK = Sizes(big=60, total=150, engagements=3, runs=3, import_rows=30, deep_pages=1)
+FULL = Sizes(
+    big=10_000,
+    total=100_000,
+    engagements=50,
+    runs=20,
+    import_rows=5000,
+    deep_pages=20,
+    huge=100_000,
+)
+QUICK = Sizes(big=60, total=150, engagements=3, runs=3, import_rows=30, deep_pages=1, huge=250)
 PARTS = ("backlog", "dashboard", "reminders", "rhythm", "reviews")
 # The dashboard's figures: (engagements, tickets each), full and quick.
 DASHBOARD_FULL, DASHBOARD_QUICK = (20, 1000), (2, 20)
@@ -99,6 +113,9 @@ class Measurement:
     queries: int | None = None
     note: str = ""
     peak_mib: float | None = None
+    # The floor measured in the same run (see backlog.bench) and median / floor.
+    floor_ms: float | None = None
+    ratio: float | None = None
 
 
 def peak_mib(work: Callable[[], object]) -> float:
@@ -127,6 +144,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Run even if the database holds other data."
         )
+        parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
     def handle(
         self,
@@ -134,6 +152,7 @@ class Command(BaseCommand):
         quick: bool = False,
         force: bool = False,
         only: str | None = None,
+        json: bool = False,
         **options: Any,
     ) -> None:
         self._refuse_foreign_data(force)
@@ -152,14 +171,22 @@ class Command(BaseCommand):
             results: list[Measurement] = []
             if only in (None, "backlog"):
                 director, big, importing = self._seed(sizes)
-                results += self._backlog(sizes, director, big, importing)
+                huge = self._huge(sizes, director)
+                results += self._backlog(sizes, director, big, importing, huge)
             if only in (None, "dashboard"):
                 results += self._dashboard(sizes, *(DASHBOARD_QUICK if quick else DASHBOARD_FULL))
             if only in (None, "reminders", "rhythm"):
                 results += self._rhythm(*(RHYTHM_QUICK if quick else RHYTHM_FULL))
             if only in (None, "reviews"):
                 results += self._reviews(REVIEWS_QUICK if quick else REVIEWS_FULL)
-        self._table(results)
+        if json:
+            self.stdout.write(
+                orjson.dumps(
+                    [dataclasses.asdict(result) for result in results], option=orjson.OPT_INDENT_2
+                ).decode()
+            )
+        else:
+            self._table(results)
 
     def _refuse_foreign_data(self, force: bool) -> None:
         foreign = (
@@ -245,6 +272,21 @@ class Command(BaseCommand):
         )
         return people["director"], engagements["bench-big"], importing
 
+    def _huge(self, sizes: Sizes, director: User) -> Engagement:
+        """One engagement of ``sizes.huge`` tickets, beside the others."""
+        agency = Organization.objects.get(name="Bench agency")
+        people = {name: self._person(f"bench-{name}") for name in ("director", "admin", "team")}
+        huge = self._engagement(agency, "bench-huge", "HUGE", people)
+        missing = sizes.huge - Ticket.objects.filter(engagement=huge).count()
+        if missing > 0:
+            tickets_bulk_generate(
+                engagement=huge, reporter=director, count=missing, write=self._say
+            )
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+        return huge
+
     # --- measuring ----------------------------------------------------------------------------
 
     def _dashboard(self, sizes: Sizes, count: int, tickets: int) -> list[Measurement]:
@@ -323,27 +365,35 @@ class Command(BaseCommand):
         ]
 
     def _backlog(
-        self, sizes: Sizes, director: User, big: Engagement, importing: Engagement
+        self,
+        sizes: Sizes,
+        director: User,
+        big: Engagement,
+        importing: Engagement,
+        huge: Engagement,
     ) -> list[Measurement]:
         self.stdout.write("Measuring")
         client = Client()
         client.force_login(director)
-        slug = {"slug": big.slug}
-        query = "?ordering=-score&kind=feature"
-        api = self._url("api-ticket-list", slug)
-        page = self._url("backlog:ticket-list", slug)
-        results = [
-            self._measure(client, f"API ticket list, first page ({query})", api, query, sizes.runs),
-            self._deep(client, api, query, sizes),
-            self._measure(client, "Backlog page, first page", page, "", sizes.runs),
-            self._measure(
-                client,
-                "Backlog page (?kind=feature&ordering=score)",
-                page,
-                "?kind=feature&ordering=score",
-                sizes.runs,
-            ),
-        ]
+        results = []
+        for engagement in (big, huge):
+            for figure in bench_ranked_backlog(
+                client=client, engagement=engagement, runs=sizes.runs, deep_pages=sizes.deep_pages
+            ):
+                results.append(
+                    Measurement(
+                        f"{figure.name}, {figure.tickets} tickets",
+                        figure.runs,
+                        figure.median_ms,
+                        figure.p95_ms,
+                        figure.queries,
+                        "" if figure.status == 200 else f"answered {figure.status}",
+                        peak_mib=figure.peak_mib,
+                        floor_ms=figure.floor_ms,
+                        ratio=figure.ratio,
+                    )
+                )
+                self._say(f"{figure.name}, {figure.tickets} tickets: done")
         results += self._import(sizes, director, importing)
         return results
 
@@ -382,24 +432,6 @@ class Command(BaseCommand):
         return Measurement(
             name, runs, statistics.median(timings), p95(timings), queries, peak_mib=memory
         )
-
-    def _deep(self, client: Client, api: str | None, query: str, sizes: Sizes) -> Measurement:
-        name = "API ticket list, deep page"
-        if api is None:
-            return Measurement(name, note="route does not exist yet: not measured")
-        url, page = api + query, 1
-        for _step in range(sizes.deep_pages):
-            response = client.get(url, secure=True)
-            if response.status_code != 200:
-                return Measurement(name, note=f"answered {response.status_code}: not measured")
-            following = response.json().get("next") if hasattr(response, "json") else None
-            if not following:
-                break
-            parts = urlsplit(following)
-            url, page = f"{parts.path}?{parts.query}", page + 1
-        if page == 1:
-            return Measurement(name, note="no next cursor after the first page: not measured")
-        return self._measure(client, f"{name} (page {page}, cursor)", url, "", sizes.runs)
 
     def _import(self, sizes: Sizes, director: User, engagement: Engagement) -> list[Measurement]:
         Ticket.objects.filter(engagement=engagement).delete()
@@ -443,7 +475,17 @@ class Command(BaseCommand):
         return results
 
     def _table(self, results: list[Measurement]) -> None:
-        headers = ("measurement", "runs", "median ms", "p95 ms", "queries", "peak MiB", "note")
+        headers = (
+            "measurement",
+            "runs",
+            "median ms",
+            "p95 ms",
+            "queries",
+            "floor ms",
+            "ratio",
+            "peak MiB",
+            "note",
+        )
 
         def number(value: float | None) -> str:
             return "—" if value is None else f"{value:.1f}"
@@ -455,6 +497,8 @@ class Command(BaseCommand):
                 number(r.median_ms),
                 number(r.p95_ms),
                 "—" if r.queries is None else str(r.queries),
+                number(r.floor_ms),
+                "—" if r.ratio is None else f"{r.ratio:.2f}",
                 number(r.peak_mib),
                 r.note,
             )

@@ -1,0 +1,239 @@
+"""Keeping the stored ranking true: each ticket's ``annual_value``, ``score`` and ``quadrant``,
+and each engagement's backlog medians (``BacklogMedians``).
+
+Every write that changes what they are computed from calls one of these, in its own
+transaction: ``tickets_rescore`` for the tickets it changed (one ticket or a batch: one
+``UPDATE … FROM`` statement whatever their number), ``engagement_rescore`` when a setting moves
+every score of the engagement (scoring model or weights, the client's hourly cost), and
+``medians_refresh`` when only the open backlog changed (a ticket closed or reopened). None loops
+over tickets in Python.
+
+The medians row is locked first, by every one of them: two writers of one engagement take
+turns, so the medians stored are always those of the committed backlog. When the medians move,
+only the tickets whose value or effort lies between the old and the new median change quadrant,
+and only those rows are written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import Q, QuerySet
+
+from backlog.models import BacklogMedians, ScoringSettings, Ticket
+from backlog.scoring import (
+    FRESH_QUADRANT,
+    FRESH_SCORE,
+    FRESH_VALUE,
+    Medians,
+    annotate_fresh,
+    quadrant_expression,
+)
+from backlog.selectors import medians_compute, open_valued_tickets, scoring_settings_get
+from collab.models import Engagement
+
+# The stored column ← the fresh computation's annotation.
+_RANKING_COLUMNS = {"annual_value": FRESH_VALUE, "score": FRESH_SCORE, "quadrant": FRESH_QUADRANT}
+
+
+def _medians_lock(*, engagement_id: int) -> Medians:
+    """Lock the engagement's medians row (created on first use) and return what it holds: one
+    statement, the upsert that takes the row lock until the transaction ends."""
+    table = connection.ops.quote_name(BacklogMedians._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (engagement_id, annual_value, effort_days) "  # noqa: S608
+            "VALUES (%s, NULL, NULL) ON CONFLICT (engagement_id) "
+            "DO UPDATE SET engagement_id = EXCLUDED.engagement_id "
+            "RETURNING annual_value, effort_days",
+            [engagement_id],
+        )
+        value, effort = cursor.fetchone()
+    return Medians(
+        annual_value=None if value is None else Decimal(str(value)),
+        effort_days=None if effort is None else Decimal(str(effort)),
+    )
+
+
+def _medians_store(*, engagement_id: int, medians: Medians) -> None:
+    BacklogMedians.objects.filter(engagement_id=engagement_id).update(
+        annual_value=medians.annual_value, effort_days=medians.effort_days
+    )
+
+
+def _between(column: str, old: Decimal | None, new: Decimal | None) -> Q | None:
+    """The rows whose ``column`` sits on the other side of the new median than of the old one
+    (a comparison ``>=`` or ``<`` against either gives a different answer); None: every row."""
+    if old is None or new is None:
+        return None
+    low, high = sorted((old, new))
+    return Q(**{f"{column}__gte": low, f"{column}__lt": high})
+
+
+def _quadrants_follow(*, engagement_id: int, old: Medians, new: Medians) -> int:
+    """Recompute the quadrant of the tickets the move of the medians can change (one UPDATE);
+    how many rows it wrote."""
+    if old == new:
+        return 0
+    tickets = Ticket.objects.filter(engagement_id=engagement_id)
+    by_value = _between("annual_value", old.annual_value, new.annual_value)
+    by_effort = _between("effort_days", old.effort_days, new.effort_days)
+    if by_value is not None and by_effort is not None:
+        tickets = tickets.filter(by_value | by_effort)
+    return tickets.update(quadrant=quadrant_expression(new))
+
+
+def _update_from(fresh: QuerySet[Ticket], columns: dict[str, str]) -> int:
+    """``UPDATE ticket SET column = fresh.annotation … FROM (fresh) WHERE …`` for the rows whose
+    stored values differ from the fresh ones: one statement; how many rows it wrote."""
+    quote = connection.ops.quote_name
+    table = quote(Ticket._meta.db_table)
+    sql, params = fresh.values("pk", *columns.values()).order_by().query.sql_with_params()
+    assignments = ", ".join(
+        f"{quote(column)} = fresh.{quote(alias)}" for column, alias in columns.items()
+    )
+    differs = " OR ".join(
+        f"{table}.{quote(column)} IS DISTINCT FROM fresh.{quote(alias)}"
+        for column, alias in columns.items()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM ({sql}) AS fresh "  # noqa: S608
+            f"WHERE {table}.{quote('id')} = fresh.{quote('pk')} AND ({differs})",
+            params,
+        )
+        return int(cursor.rowcount)
+
+
+@dataclass(frozen=True)
+class Rescored:
+    """What a recomputation wrote: tickets whose ranking changed, tickets whose quadrant
+    followed the medians, and the medians now stored."""
+
+    tickets: int
+    quadrants: int
+    medians: Medians
+
+
+@transaction.atomic(savepoint=False)
+def tickets_rescore(
+    *,
+    engagement: Engagement,
+    tickets: QuerySet[Ticket] | list[int],
+    settings: ScoringSettings | None = None,
+) -> Rescored:
+    """Store the ranking of these tickets of the engagement (a queryset or primary keys),
+    computed afresh in one ``UPDATE … FROM``, then refresh the engagement's medians and the
+    quadrants their move changes. Call it in the transaction that changed the tickets."""
+    old = _medians_lock(engagement_id=engagement.pk)
+    settings = settings or scoring_settings_get(engagement=engagement)
+    chosen = Ticket.objects.filter(engagement_id=engagement.pk)
+    if isinstance(tickets, list):
+        chosen = chosen.filter(pk__in=tickets)
+    else:
+        chosen = chosen.filter(pk__in=tickets.values("pk"))
+    written = _update_from(annotate_fresh(chosen, settings, old), _RANKING_COLUMNS)
+    new = medians_compute(tickets=open_valued_tickets(engagement_id=engagement.pk))
+    quadrants = 0
+    if new != old:
+        _medians_store(engagement_id=engagement.pk, medians=new)
+        quadrants = _quadrants_follow(engagement_id=engagement.pk, old=old, new=new)
+    return Rescored(tickets=written, quadrants=quadrants, medians=new)
+
+
+@transaction.atomic(savepoint=False)
+def engagement_rescore(
+    *, engagement: Engagement, settings: ScoringSettings | None = None
+) -> Rescored:
+    """Store the ranking of every ticket of the engagement, computed afresh (after a change of
+    scoring model or weights, or of the client's hourly cost): the medians from the fresh
+    values, then one ``UPDATE … FROM`` writing only the tickets whose ranking changed."""
+    _medians_lock(engagement_id=engagement.pk)
+    settings = settings or scoring_settings_get(engagement=engagement)
+    everything = Ticket.objects.filter(engagement_id=engagement.pk)
+    medians = medians_compute(
+        tickets=open_valued_tickets(engagement_id=engagement.pk, fresh=True), value=FRESH_VALUE
+    )
+    _medians_store(engagement_id=engagement.pk, medians=medians)
+    written = _update_from(annotate_fresh(everything, settings, medians), _RANKING_COLUMNS)
+    return Rescored(tickets=written, quadrants=0, medians=medians)
+
+
+@transaction.atomic(savepoint=False)
+def medians_refresh(*, engagement_id: int) -> Rescored:
+    """Refresh the engagement's medians after its open backlog changed without any figure
+    changing (a ticket closed, rejected or reopened), and the quadrants their move changes."""
+    old = _medians_lock(engagement_id=engagement_id)
+    new = medians_compute(tickets=open_valued_tickets(engagement_id=engagement_id))
+    quadrants = 0
+    if new != old:
+        _medians_store(engagement_id=engagement_id, medians=new)
+        quadrants = _quadrants_follow(engagement_id=engagement_id, old=old, new=new)
+    return Rescored(tickets=0, quadrants=quadrants, medians=new)
+
+
+@dataclass(frozen=True)
+class RankingDrift:
+    """A ticket whose stored ranking is not what its figures give today."""
+
+    key: str
+    stored: dict[str, Any]
+    fresh: dict[str, Any]
+
+
+def ranking_drift(*, engagement: Engagement, limit: int = 20) -> list[RankingDrift]:
+    """The engagement's tickets (up to ``limit``) whose stored annual value, score or quadrant
+    differs from a fresh computation, and its medians row when it differs from the fresh
+    medians (reported under the key ``medians``); empty when everything is true."""
+    settings = scoring_settings_get(engagement=engagement)
+    medians = medians_compute(
+        tickets=open_valued_tickets(engagement_id=engagement.pk, fresh=True), value=FRESH_VALUE
+    )
+    drift: list[RankingDrift] = []
+    stored = BacklogMedians.objects.filter(engagement=engagement).first()
+    stored_medians = Medians(
+        annual_value=stored.annual_value if stored else None,
+        effort_days=stored.effort_days if stored else None,
+    )
+    has_tickets = Ticket.objects.filter(engagement=engagement).exists()
+    if stored_medians != medians and (stored is not None or has_tickets):
+        drift.append(
+            RankingDrift(
+                key="medians",
+                stored={
+                    "annual_value": stored_medians.annual_value,
+                    "effort": stored_medians.effort_days,
+                },
+                fresh={"annual_value": medians.annual_value, "effort": medians.effort_days},
+            )
+        )
+    differs = Q()
+    for column, alias in _RANKING_COLUMNS.items():
+        differs |= _distinct(column, alias)
+    rows = (
+        annotate_fresh(Ticket.objects.filter(engagement=engagement), settings, medians)
+        .filter(differs)
+        .order_by("number")
+        .values("number", *_RANKING_COLUMNS, *_RANKING_COLUMNS.values())[:limit]
+    )
+    for row in rows:
+        drift.append(
+            RankingDrift(
+                key=f"{engagement.key_prefix}-{row['number']}",
+                stored={column: row[column] for column in _RANKING_COLUMNS},
+                fresh={column: row[alias] for column, alias in _RANKING_COLUMNS.items()},
+            )
+        )
+    return drift
+
+
+def _distinct(column: str, alias: str) -> Q:
+    """``column IS DISTINCT FROM alias`` as a filter (NULL against a value differs)."""
+    return (
+        Q(**{f"{column}__isnull": True}, **{f"{alias}__isnull": False})
+        | Q(**{f"{column}__isnull": False}, **{f"{alias}__isnull": True})
+        | (~Q(**{column: models.F(alias)}) & Q(**{f"{column}__isnull": False}))
+    )
