@@ -60,7 +60,9 @@ def test_agency_journey_bug_from_template_to_done(page: Page, demo) -> None:
     template = form.locator("#bug-template")
     # The bug template shows only once the kind "Bug" is chosen.
     expect(template).to_be_hidden()
-    form.get_by_role("radio", name=re.compile(r"^Bug\b")).check()
+    # The kinds are buttons of one group (their radios hidden behind them): a click on "Bug".
+    form.locator("label.btn", has_text=re.compile(r"^Bug\b")).click()
+    expect(form.get_by_role("radio", name=re.compile(r"^Bug\b"))).to_be_checked()
     expect(template).to_be_visible()
     check_a11y(page)
     screenshot(page, "agency-03-log-a-bug")
@@ -146,4 +148,4 @@ def test_agency_journey_bug_from_template_to_done(page: Page, demo) -> None:
     # The ticket is done in the backlog too (the default view lists open work only).
     visit(page, reverse("backlog:ticket-list", args=["nordfer"]) + "?status=done")
     row = page.locator("tr", has=page.get_by_role("link", name=key, exact=True))
-    expect(row.locator(".status")).to_have_text("Done")
+    expect(row.locator(".pill").first).to_have_text("Done")

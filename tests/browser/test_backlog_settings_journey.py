@@ -42,7 +42,7 @@ def test_the_director_previews_then_saves_a_new_scoring_model(page: Page, demo) 
     screenshot(page, "settings-01-preview")
 
     submit(page, page.get_by_role("button", name="Save the settings"))
-    expect(page.locator("main ul.messages")).to_contain_text(
+    expect(page.locator("#toasts")).to_contain_text(
         "Backlog settings saved: the backlog is ranked by WSJF (cost of delay / job size)."
     )
     assert _stored_model() == "wsjf"

@@ -12,7 +12,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Locator, Page, expect
 
+from backlog import services
 from backlog.models import Sprint, Ticket
+from collab.models import User
 from roadmap.models import RoadmapItem
 from tests.browser.conftest import AXE, log_in, screenshot, settle, visit
 
@@ -87,6 +89,14 @@ def _ticket(key: str) -> Ticket:
 def test_the_sprint_board_moves_cards_by_drag_and_keyboard_and_refuses_with_a_reason(
     page: Page, page_problems, demo
 ) -> None:
+    # NORD-1's effort is above the engagement's threshold: its impact analysis comes first
+    # (the guard into progress), as an analyst would have written it.
+    services.impact_analysis_set(
+        actor=User.objects.get(email="thomas.girard@atelier.example"),
+        ticket=_ticket("NORD-1"),
+        affected_areas="Quick order and the ERP export.",
+        risk_level="low",
+    )
     sprint = Sprint.objects.get(engagement__slug="nordfer", name="Sprint 24")
     log_in(page, PM)
     visit(page, reverse("backlog:sprint-board", args=["nordfer", sprint.pk]))

@@ -84,7 +84,7 @@ def test_director_journey(page: Page, demo) -> None:
     expect(page.locator("#toasts")).to_contain_text(f"{key} pinned at rank 2.")
     pinned = page.locator(f"table.backlog-table tbody tr[data-key='{key}']")
     expect(pinned).to_have_class(re.compile(r"\bis-pinned\b"))
-    expect(pinned.locator("td.num").first).to_have_text(re.compile(r"Pinned rank\s*2"))
+    expect(pinned.locator("td.bl-rank")).to_have_text(re.compile(r"Pinned rank\s*2"))
     screenshot(page, "director-04-backlog-pinned")
 
     # The meetings: the next weekly sync and its agenda.

@@ -21,6 +21,7 @@ PM = "julien.moreau@atelier.example"
 
 def _palette_go(page: Page, query: str) -> None:
     # What the page loads by itself first (leaving mid-request would abort it).
+    page.wait_for_load_state("networkidle")
     settle(page)
     page.keyboard.press("Control+k")
     palette = page.locator("#palette")

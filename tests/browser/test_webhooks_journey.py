@@ -32,7 +32,9 @@ def test_the_admin_creates_a_webhook_and_sees_its_ping_delivered(
 
     log_in(page, ADMIN)
     visit(page, reverse("collab:engagement-detail", args=[SLUG]))
-    submit(page, page.locator("nav").get_by_role("link", name="Webhooks"))
+    # Webhooks sit in the engagement's Settings menu of the sidebar.
+    page.locator(".sidebar").get_by_role("button", name="Settings").click()
+    submit(page, page.locator(".sidebar").get_by_role("link", name="Webhooks"))
     expect(page.locator("h1")).to_contain_text("Webhooks of Nordfer Industrie")
     expect(page.locator("main")).to_contain_text("No webhook yet.")
 
@@ -48,7 +50,7 @@ def test_the_admin_creates_a_webhook_and_sees_its_ping_delivered(
     submit(page, page.get_by_role("link", name="Open the webhook"))
     expect(page.locator("main")).not_to_contain_text(secret)
     submit(page, page.get_by_role("button", name="Send a test ping"))
-    expect(page.locator("main ul.messages")).to_contain_text("Test ping queued")
+    expect(page.locator("#toasts")).to_contain_text("Test ping queued")
 
     # What the worker's sweep does every minute, run here where no worker runs.
     assert webhook_deliveries_sweep().succeeded == 1
