@@ -267,9 +267,20 @@
     }
   });
 
+  // A table that scrolls inside its box is reachable by keyboard (and named by its caption).
+  function focusableScrollers(root) {
+    root.querySelectorAll(".table-responsive:not([tabindex])").forEach(function (box) {
+      var caption = box.querySelector("caption");
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", caption ? caption.textContent.trim() : document.title);
+    });
+  }
+
   function enhance(root) {
     enableCopyButtons(root);
     sizeBars(root);
+    focusableScrollers(root);
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -147,5 +147,5 @@ def test_agency_journey_bug_from_template_to_done(page: Page, demo) -> None:
 
     # The ticket is done in the backlog too (the default view lists open work only).
     visit(page, reverse("backlog:ticket-list", args=["nordfer"]) + "?status=done")
-    row = page.locator("tr", has=page.get_by_role("link", name=key, exact=True))
+    row = page.locator(f"tr[data-key='{key}']")
     expect(row.locator(".pill").first).to_have_text("Done")

@@ -120,6 +120,10 @@ def _arguments(engagement: Engagement) -> dict[str, list]:
         .first()
     )
     review = Review.objects.filter(engagement=engagement).order_by("-pk").first()
+    # The difference exists from a signed-off review on (it compares two snapshots).
+    signed = (
+        Review.objects.filter(engagement=engagement, state="signed_off").order_by("-pk").first()
+    )
     objective = StrategicObjective.objects.filter(engagement=engagement).first()
     item = RoadmapItem.objects.filter(engagement=engagement).first()
     webhook = Webhook.objects.filter(engagement=engagement).first()
@@ -143,7 +147,8 @@ def _arguments(engagement: Engagement) -> dict[str, list]:
     }
     if review is not None:
         arguments["reviews:review-detail"] = [slug, review.pk]
-        arguments["reviews:diff"] = [slug, review.pk]
+    if signed is not None:
+        arguments["reviews:diff"] = [slug, signed.pk]
     if webhook is not None:
         arguments["webhooks:webhook-detail"] = [slug, webhook.pk]
     return arguments

@@ -55,7 +55,7 @@ def test_the_admin_creates_a_webhook_and_sees_its_ping_delivered(
     # What the worker's sweep does every minute, run here where no worker runs.
     assert webhook_deliveries_sweep().succeeded == 1
     page.reload()
-    log = page.locator("#heading-log").locator("xpath=..")
+    log = page.locator("section.card", has=page.get_by_role("heading", name="Delivery log"))
     expect(log.locator("tbody tr")).to_have_count(1)
     expect(log.locator("tbody tr").first).to_contain_text("Succeeded")
     expect(log.locator("tbody tr").first).to_contain_text("204")
