@@ -144,6 +144,20 @@
     });
   }
 
+  // Leave the page once its own htmx requests are answered (at most 3 s): a save in flight is
+  // not cut off, and nothing is aborted behind the person's back.
+  function navigateWhenSettled(url) {
+    var waited = 0;
+    (function go() {
+      if (!document.querySelector(".htmx-request") || waited >= 3000) {
+        window.location.assign(url);
+        return;
+      }
+      waited += 50;
+      window.setTimeout(go, 50);
+    })();
+  }
+
   function wirePalette() {
     var element = paletteElement();
     if (!element) {
@@ -184,7 +198,7 @@
         highlight(items, (index + step + items.length) % items.length);
       } else if (event.key === "Enter" && index >= 0) {
         event.preventDefault();
-        window.location.assign(items[index].href);
+        navigateWhenSettled(items[index].href);
       }
     });
   }
