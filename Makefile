@@ -209,7 +209,8 @@ vendor:
 
 # `make bench`: seeds 100,000 tickets in a PostgreSQL database of its own (created if missing,
 # BENCH_DATABASE_URL to change it) and prints the timings of the backlog list API and page, a
-# 5,000-row Jira import, the dashboard, the reminder sweep and review snapshots and diffs.
+# 5,000-row Jira import, the dashboard, the reminder sweep, review snapshots and diffs, and the
+# API while Redis is frozen (gunicorn and a Redis of its own).
 # BENCH_ARGS="--quick" for a smoke run, BENCH_ARGS="--only backlog" for one part.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tandem_bench
 # DEBUG off, as in production (the test client's host allowed, no HTTPS redirect).
