@@ -277,6 +277,40 @@ def ticket_detail(*, engagement: Engagement, key: str) -> TicketDetail | None:
     return TicketDetail(ticket=ticket, breakdown=breakdown, settings=settings)
 
 
+# What filing a ticket never writes: its detail needs not read them (see ticket_detail_filed).
+UNWRITTEN_BY_FILING = (
+    "criteria",
+    "success_metrics",
+    "qa_verdicts",
+    "comments",
+    "stakeholder_scores",
+)
+
+
+def ticket_detail_filed(*, ticket: Ticket) -> TicketDetail:
+    """``ticket_detail`` of a ticket just filed, in its filing's transaction: the row re-read
+    (with the ranking the filing stored) and its labels; the relations a filing never writes
+    are known empty and not read, so that answering a creation costs a few queries."""
+    fresh = (
+        Ticket.objects.select_related(
+            "engagement",
+            "assignee",
+            "reporter",
+            "sprint",
+            "impact_analysis__author",
+            "initiative_decided_by",
+        )
+        .prefetch_related("labels")
+        .get(pk=ticket.pk)
+    )
+    for name in UNWRITTEN_BY_FILING:
+        fresh._prefetched_objects_cache[name] = getattr(fresh, name).none()
+    engagement = fresh.engagement
+    settings = scoring_settings_get(engagement=engagement)
+    breakdown = score_breakdown(fresh, engagement, settings, backlog_medians(engagement=engagement))
+    return TicketDetail(ticket=fresh, breakdown=breakdown, settings=settings)
+
+
 def ticket_breakdown(
     *, ticket: Ticket, settings: ScoringSettings | None = None, medians: Medians | None = None
 ) -> ScoreBreakdown:

@@ -124,10 +124,12 @@ def tickets_rescore(
     engagement: Engagement,
     tickets: QuerySet[Ticket] | list[int],
     settings: ScoringSettings | None = None,
+    medians_may_move: bool = True,
 ) -> Rescored:
     """Store the ranking of these tickets of the engagement (a queryset or primary keys),
     computed afresh in one ``UPDATE … FROM``, then refresh the engagement's medians and the
-    quadrants their move changes. Call it in the transaction that changed the tickets."""
+    quadrants their move changes (unless the caller knows the tickets are outside the medians'
+    set: ``medians_may_move=False``). Call it in the transaction that changed the tickets."""
     old = _medians_lock(engagement_id=engagement.pk)
     settings = settings or scoring_settings_get(engagement=engagement)
     chosen = Ticket.objects.filter(engagement_id=engagement.pk)
@@ -136,6 +138,8 @@ def tickets_rescore(
     else:
         chosen = chosen.filter(pk__in=tickets.values("pk"))
     written = _update_from(annotate_fresh(chosen, settings, old), _RANKING_COLUMNS)
+    if not medians_may_move:
+        return Rescored(tickets=written, quadrants=0, medians=old)
     new = medians_compute(tickets=open_valued_tickets(engagement_id=engagement.pk))
     quadrants = 0
     if new != old:
