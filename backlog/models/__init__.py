@@ -22,6 +22,7 @@ from backlog.models.analysis import (
     SuccessMetric,
 )
 from backlog.models.config import (
+    BacklogFacet,
     BacklogMedians,
     ResponsibilityPolicy,
     ScoringModel,
@@ -49,6 +50,7 @@ from backlog.models.tickets import (
 __all__ = [
     "CLOSED_STATUSES",
     "AcceptanceCriterion",
+    "BacklogFacet",
     "BacklogMedians",
     "ClientAcceptance",
     "Comment",
