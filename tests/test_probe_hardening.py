@@ -5,8 +5,12 @@ Every test answers one item of the probe's list; each failed on the code before 
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
+from django.contrib.auth import SESSION_KEY
+from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -385,3 +389,123 @@ def test_ten_thousand_labels_are_refused_and_write_nothing(api_client, engagemen
 
 def test_a_csv_cell_starting_with_a_pipe_is_neutralised():
     assert neutralise("|cmd") == "'|cmd"
+
+
+# --- Sign-in lock-out ---------------------------------------------------------------------------
+
+PROXY = "10.0.0.2"  # the TLS-terminating proxy: the peer of every request behind it
+VICTIM = "198.51.100.7"
+
+
+def sign_in(person, password, *, address, proxied=False, claimed=None):
+    """One sign-in from `address`, straight or through the proxy, which appends the peer it saw
+    to whatever X-Forwarded-For the client (`claimed`) wrote."""
+    browser = Client()
+    if proxied:
+        forwarded = f"{claimed}, {address}" if claimed else address
+        extra = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": forwarded}
+    else:
+        extra = {"REMOTE_ADDR": address}
+        if claimed:
+            extra["HTTP_X_FORWARDED_FOR"] = claimed
+    response = browser.post(
+        reverse("login"), {"username": person.email, "password": password}, **extra
+    )
+    return response, SESSION_KEY in browser.session
+
+
+@pytest.mark.parametrize(
+    ("proxies", "remote", "forwarded", "expected"),
+    [
+        (
+            0,
+            "203.0.113.9",
+            VICTIM,
+            "203.0.113.9",
+        ),  # no proxy configured: the header is the client's
+        (1, PROXY, f"{VICTIM}, 203.0.113.9", "203.0.113.9"),  # the proxy's entry, not the claim
+        (1, PROXY, "203.0.113.9", "203.0.113.9"),
+        (1, PROXY, None, PROXY),  # not through the proxy: only the peer is known
+        (1, PROXY, "not-an-address", PROXY),
+        (2, "10.0.0.3", f"{VICTIM}, 203.0.113.9, {PROXY}", "203.0.113.9"),
+    ],
+)
+def test_the_client_address_is_the_one_the_trusted_proxies_saw(
+    rf, settings, proxies, remote, forwarded, expected
+):
+    from collab.common.signin import client_address
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+
+    assert client_address(rf.post("/accounts/login/", **extra)) == expected
+
+
+def test_a_spoofed_x_forwarded_for_cannot_lock_another_person_out(settings, director):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        refused, _ = sign_in(director, "wrong", address="203.0.113.9", proxied=True, claimed=VICTIM)
+    assert refused.status_code == 429  # the attacker's own address is locked out...
+
+    response, signed_in = sign_in(director, "tandem-demo", address=VICTIM, proxied=True)
+
+    assert (response.status_code, signed_in) == (302, True)  # ...the person's is not
+    attacker, signed_in = sign_in(director, "tandem-demo", address="203.0.113.9", proxied=True)
+    assert (attacker.status_code, signed_in) == (429, False)
+
+
+def test_failures_from_many_addresses_close_the_account_to_new_addresses(settings, director):
+    limit = settings.SIGNIN_ACCOUNT_FAILURE_LIMIT
+    assert limit > settings.AXES_FAILURE_LIMIT
+    for n in range(limit - 1):  # one guess per address: the per-address limit never fires
+        refused, _ = sign_in(director, "wrong", address=f"203.0.113.{n + 1}")
+        assert refused.status_code == 200
+    last, _ = sign_in(director, "wrong", address="203.0.113.200")
+    assert last.status_code == 429
+
+    response, signed_in = sign_in(director, "tandem-demo", address="192.0.2.50")
+
+    assert (response.status_code, signed_in) == (429, False)
+    assert "only be signed in to from a network it was signed in from before" in (
+        response.content.decode()
+    )
+    director.refresh_from_db()
+    assert director.last_login is None
+    # The limit is the account's: another person signs in from a new address as usual.
+    other = UserFactory(email="pm@nordfer.example")
+    assert sign_in(other, "tandem-demo", address="192.0.2.51")[1] is True
+
+
+def test_a_person_signs_in_from_a_known_address_while_the_account_is_under_attack(
+    settings, director
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert sign_in(director, "tandem-demo", address=VICTIM, proxied=True)[1] is True
+    for n in range(settings.SIGNIN_ACCOUNT_FAILURE_LIMIT + 5):
+        sign_in(director, "wrong", address=f"203.0.113.{n + 1}", proxied=True, claimed=VICTIM)
+
+    response, signed_in = sign_in(director, "tandem-demo", address=VICTIM, proxied=True)
+
+    assert (response.status_code, signed_in) == (302, True)
+    stranger, signed_in = sign_in(director, "tandem-demo", address="192.0.2.50", proxied=True)
+    assert (stranger.status_code, signed_in) == (429, False)
+
+
+def test_a_new_password_opens_sign_in_again_from_a_new_address(client, settings, director):
+    for n in range(settings.SIGNIN_ACCOUNT_FAILURE_LIMIT):
+        sign_in(director, "wrong", address=f"203.0.113.{n + 1}")
+    assert sign_in(director, "tandem-demo", address="192.0.2.50")[0].status_code == 429
+
+    client.post(reverse("password_reset"), {"email": director.email})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "plum-harbour-42-kite", "new_password2": "plum-harbour-42-kite"},
+    )
+    assert done.status_code == 302
+
+    response, signed_in = sign_in(director, "plum-harbour-42-kite", address="192.0.2.50")
+    assert (response.status_code, signed_in) == (302, True)
