@@ -72,9 +72,10 @@ def test_options_on_stakeholder_scores_with_a_token_describes_the_resource(
 # --- The calendar feed --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("token", ["%00", "abc%00def", "a" * 65, "..%2F"])
-def test_a_calendar_feed_address_that_no_token_can_have_is_404(client, token):
-    assert client.get(f"/calendar/{token}.ics").status_code == 404
+def test_a_calendar_feed_address_that_no_token_can_have_is_404(client):
+    # A NUL byte once reached PostgreSQL (500); the other shapes must stay 404 alike.
+    for token in ("%00", "abc%00def", "a" * 65, "..%2F"):
+        assert client.get(f"/calendar/{token}.ics").status_code == 404, token
 
 
 # --- Request bodies: depth and size -------------------------------------------------------------
@@ -92,21 +93,12 @@ def test_json_nested_5000_levels_deep_is_a_400_problem_and_files_nothing(
     body = problem(response, 400)
     assert body["detail"] == "The JSON document nests deeper than 32 levels."
     assert not Ticket.objects.exists()
-
-
-def test_json_just_within_the_depth_bound_reaches_the_serializer(
-    api_client, engagement, admin_user
-):
-    client = bearer(api_client, engagement, created_by=admin_user)
-    nested = {"title": "Deep", "kind": "bug", "description": "x"}
-    document = json.dumps({**nested, "labels": [["x"]]})
-
-    body = problem(
-        client.generic("POST", f"{BASE}/tickets/", document, content_type="application/json"),
-        400,
+    # A document within the bound still reaches the serializer, which names the bad field.
+    nested = {"title": "Deep", "kind": "bug", "description": "x", "labels": [["x"]]}
+    within = client.generic(
+        "POST", f"{BASE}/tickets/", json.dumps(nested), content_type="application/json"
     )
-
-    assert body["errors"] == {"labels": ["Incorrect type: expected string."]}
+    assert problem(within, 400)["errors"] == {"labels": ["Incorrect type: expected string."]}
 
 
 def test_a_5_mb_body_is_a_413_problem_and_files_nothing(api_client, engagement, admin_user):
@@ -203,6 +195,8 @@ def test_targets_embedding_a_private_ipv4_address_in_ipv6_are_refused(settings, 
 
     with pytest.raises(TargetRefused):
         target_check(url)
+    # The refusal is about the embedded address: a public one behind NAT64 stays allowed.
+    assert target_check("https://[64:ff9b::808:808]/hook").pinned_address == "64:ff9b::808:808"
 
 
 def test_the_api_refuses_an_ipv6_embedded_loopback_target(
@@ -217,14 +211,6 @@ def test_the_api_refuses_an_ipv6_embedded_loopback_target(
 
     assert problem(response, 400)["errors"].keys() == {"url"}
     assert not Webhook.objects.exists()
-
-
-def test_a_public_address_embedded_in_nat64_stays_allowed(settings):
-    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
-
-    target = target_check("https://[64:ff9b::808:808]/hook")
-
-    assert target.pinned_address == "64:ff9b::808:808"
 
 
 # --- Adding people to the team ------------------------------------------------------------------
@@ -362,15 +348,18 @@ def test_meeting_notes_without_the_version_read_are_refused(api_client, engageme
 # --- Time zones, labels, CSV --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("zone", ["localtime", "Factory", "posixrules", "posix/Europe/Paris"])
-def test_a_person_time_zone_must_be_an_iana_name(api_client, admin_user, zone):
+def test_a_person_time_zone_must_be_an_iana_name(api_client, admin_user):
     api_client.force_authenticate(admin_user)
 
-    body = problem(api_client.patch("/api/v1/me/", {"time_zone": zone}), 400)
+    # localtime and Factory were accepted; the posix/ aliases must stay refused with them.
+    for zone in ("localtime", "Factory", "posixrules", "posix/Europe/Paris"):
+        body = problem(api_client.patch("/api/v1/me/", {"time_zone": zone}), 400)
 
-    assert body["errors"] == {
-        "time_zone": [f"“{zone}” is not a known time zone; use an IANA name such as Europe/Paris."]
-    }
+        assert body["errors"] == {
+            "time_zone": [
+                f"“{zone}” is not a known time zone; use an IANA name such as Europe/Paris."
+            ]
+        }
     admin_user.refresh_from_db()
     assert admin_user.time_zone == "Europe/Paris"
 
@@ -457,7 +446,7 @@ def test_a_spoofed_x_forwarded_for_cannot_lock_another_person_out(settings, dire
 
 
 def test_failures_from_many_addresses_close_the_account_to_new_addresses(settings, director):
-    limit = settings.SIGNIN_ACCOUNT_FAILURE_LIMIT
+    settings.SIGNIN_ACCOUNT_FAILURE_LIMIT = limit = 10
     assert limit > settings.AXES_FAILURE_LIMIT
     for n in range(limit - 1):  # one guess per address: the per-address limit never fires
         refused, _ = sign_in(director, "wrong", address=f"203.0.113.{n + 1}")
@@ -482,6 +471,7 @@ def test_a_person_signs_in_from_a_known_address_while_the_account_is_under_attac
     settings, director
 ):
     settings.TRUSTED_PROXY_COUNT = 1
+    settings.SIGNIN_ACCOUNT_FAILURE_LIMIT = 10
     assert sign_in(director, "tandem-demo", address=VICTIM, proxied=True)[1] is True
     for n in range(settings.SIGNIN_ACCOUNT_FAILURE_LIMIT + 5):
         sign_in(director, "wrong", address=f"203.0.113.{n + 1}", proxied=True, claimed=VICTIM)
@@ -494,6 +484,7 @@ def test_a_person_signs_in_from_a_known_address_while_the_account_is_under_attac
 
 
 def test_a_new_password_opens_sign_in_again_from_a_new_address(client, settings, director):
+    settings.SIGNIN_ACCOUNT_FAILURE_LIMIT = 10
     for n in range(settings.SIGNIN_ACCOUNT_FAILURE_LIMIT):
         sign_in(director, "wrong", address=f"203.0.113.{n + 1}")
     assert sign_in(director, "tandem-demo", address="192.0.2.50")[0].status_code == 429
