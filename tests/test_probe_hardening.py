@@ -500,3 +500,20 @@ def test_a_new_password_opens_sign_in_again_from_a_new_address(client, settings,
 
     response, signed_in = sign_in(director, "plum-harbour-42-kite", address="192.0.2.50")
     assert (response.status_code, signed_in) == (302, True)
+
+
+def test_a_spoofed_x_forwarded_for_buys_no_fresh_anonymous_api_budget(client, settings):
+    # DRF's own reading (no NUM_PROXIES) took the whole header as the client's identity.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"principal": "2/minute"},
+    }
+
+    statuses = [
+        client.get(
+            "/api/v1/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}"
+        ).status_code
+        for n in range(3)
+    ]
+
+    assert statuses == [200, 200, 429]
