@@ -36,9 +36,7 @@ def _as(api_client, person):
 
 def _token(engagement, scope="write"):
     admin = member(engagement, Role.AGENCY_ADMIN)
-    return api_token_create(
-        engagement=engagement, name="CI", scope=scope, created_by=admin
-    ).raw_key
+    return api_token_create(engagement=engagement, name="CI", scope=scope, created_by=admin).raw_key
 
 
 # --- Initiative answer ---------------------------------------------------------------------
