@@ -144,7 +144,10 @@ def _notice_rows(
 def _write(series: MeetingSeries, people: list[User], kind: str, **options: bool) -> int:
     if not people:
         return 0
-    SeriesNotice.objects.bulk_create(_notice_rows(series, people, kind, **options))
+    # A second scheduler inviting the same person at the same moment writes nothing twice.
+    SeriesNotice.objects.bulk_create(
+        _notice_rows(series, people, kind, **options), ignore_conflicts=True
+    )
     titles = {UPDATE: _("Invitation: %(meeting)s"), CANCEL: _("Cancelled: %(meeting)s")}
 
     def compose() -> tuple[str, str]:
