@@ -45,6 +45,12 @@ from backlog.models.tickets import (
     Ticket,
     TicketCounter,
 )
+from backlog.timesheets.models import (
+    RunningTimer,
+    TimeEntry,
+    TimeEntryChange,
+    TimesheetWeek,
+)
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -66,6 +72,7 @@ __all__ = [
     "RankKey",
     "ResponsibilityPolicy",
     "RiskLevel",
+    "RunningTimer",
     "ScoreKey",
     "ScoringModel",
     "ScoringSettings",
@@ -78,4 +85,7 @@ __all__ = [
     "Ticket",
     "TicketCounter",
     "TicketHistory",
+    "TimeEntry",
+    "TimeEntryChange",
+    "TimesheetWeek",
 ]
