@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -84,7 +84,12 @@ def entry_snapshot(entry: TimeEntry) -> dict[str, Any]:
 
 
 def _record(
-    *, entry: TimeEntry, actor: User | None, action: str, before: dict, after: dict
+    *,
+    entry: TimeEntry,
+    actor: User | None,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
 ) -> TimeEntryChange:
     return TimeEntryChange.objects.create(
         engagement_id=entry.engagement_id,
@@ -259,7 +264,9 @@ def time_entry_delete(*, actor: User, entry: TimeEntry) -> None:
     entry.delete()
 
 
-def _week_entries(*, engagement: Engagement, person: User, monday: datetime.date):
+def _week_entries(
+    *, engagement: Engagement, person: User, monday: datetime.date
+) -> QuerySet[TimeEntry]:
     return TimeEntry.objects.filter(
         engagement=engagement,
         person=person,

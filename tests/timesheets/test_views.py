@@ -265,3 +265,14 @@ def test_entry_list_queries_do_not_grow(
 
 # The shell (session, person, engagement, roles, inbox) and the page's own reads.
 QUERIES = {"timesheet": 11, "entries": 11}
+
+
+def test_the_palette_offers_the_timesheet_to_those_who_log_time(
+    client, engagement, developer, director
+):
+    palette = reverse("search:palette")
+    query = {"q": "timesheet", "engagement": engagement.slug}
+    client.force_login(developer)
+    assert _sheet(engagement) in client.get(palette, query).content.decode()
+    client.force_login(director)
+    assert _sheet(engagement) not in client.get(palette, query).content.decode()
