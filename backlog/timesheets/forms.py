@@ -45,6 +45,9 @@ class QuickAddForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), required=False)
     billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    note_internal = forms.BooleanField(
+        label=_("Internal note"), required=False, help_text=_("Hidden from the client's people.")
+    )
 
     def __init__(self, *args: Any, roles: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

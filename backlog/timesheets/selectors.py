@@ -168,12 +168,7 @@ def timesheet_week(
     decision = TimesheetWeek.objects.filter(
         engagement=engagement, person=person, week_start=monday
     ).first()
-    held = set(
-        RoleAssignment.objects.filter(person=person, engagement=engagement, start_date__lte=sunday)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=monday))
-        .values_list("role", flat=True)
-    )
-    roles = [role.value for role in Role if role.value in held and role in AGENCY_ROLES]
+    roles = week_roles(engagement=engagement, person=person, week_of=monday)
     ordered = sorted(
         rows.values(),
         key=lambda row: (row.ticket is None, row.ticket.number if row.ticket else 0, row.role),
@@ -258,3 +253,36 @@ def ticket_time(*, ticket: Ticket, sees_all: bool) -> TicketTime:
 def timer_of(person: User) -> RunningTimer | None:
     """The person's running timer, with its engagement and ticket, if any."""
     return RunningTimer.objects.select_related("engagement", "ticket").filter(person=person).first()
+
+
+def timesheet_tickets(*, engagement: Engagement, ids: list[int]) -> dict[int, Ticket]:
+    """The engagement's tickets among these ids (another engagement's are not found)."""
+    tickets = Ticket.objects.filter(engagement=engagement, pk__in=ids).select_related("engagement")
+    return {ticket.pk: ticket for ticket in tickets}
+
+
+def recent_tickets(*, engagement: Engagement, limit: int = 50) -> QuerySet[Ticket]:
+    """The engagement's most recently changed tickets, offered when a row is added."""
+    return (
+        Ticket.objects.filter(engagement=engagement)
+        .select_related("engagement")
+        .order_by("-updated_at")[:limit]
+    )
+
+
+def week_roles(*, engagement: Engagement, person: User, week_of: datetime.date) -> list[str]:
+    """The agency roles the person holds on the engagement on some day of the week."""
+    monday = week_start(week_of)
+    sunday = monday + datetime.timedelta(days=6)
+    held = set(
+        RoleAssignment.objects.filter(person=person, engagement=engagement, start_date__lte=sunday)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=monday))
+        .values_list("role", flat=True)
+    )
+    return [role.value for role in Role if role.value in held and role in AGENCY_ROLES]
+
+
+def engagement_member_get(*, engagement: Engagement, person_id: int) -> User | None:
+    """A person who holds (or held) a role on the engagement; None for anyone else."""
+    members = RoleAssignment.objects.filter(engagement=engagement).values("person_id")
+    return User.objects.filter(pk=person_id, pk__in=members).first()

@@ -101,8 +101,18 @@ def test_ticket_card_quick_add_and_timer(client, engagement, developer, ticket, 
     url = reverse("timesheets:ticket-time", args=[engagement.slug, ticket.key])
     response = client.get(url)
     assert "0h" in response.content.decode() and "estimate 16h" in response.content.decode()
-    response = client.post(url, {"duration": "1h30", "date": "2026-03-11", "billable": "on"})
+    response = client.post(
+        url,
+        {
+            "duration": "1h30",
+            "date": "2026-03-11",
+            "billable": "on",
+            "note": "x",
+            "note_internal": "on",
+        },
+    )
     assert response.status_code == 200
+    assert TimeEntry.objects.get().note_internal
     assert "1h30 logged on" in response["HX-Trigger"]
     response = client.post(url, {"duration": "2", "date": "2026-03-20"})
     assert response.status_code == 422
@@ -225,6 +235,8 @@ def test_entry_edit_and_history(client, engagement, developer, log):
     assert (entry.minutes, entry.date, entry.billable) == (120, datetime.date(2026, 3, 10), False)
     body = client.get(url).content.decode()
     assert "Changed" in body and "Created" in body
+    assert "Duration</span> 1h → 2h" in body
+    assert "Billable</span> Yes → No" in body
 
 
 def _fill(engagement, person, tickets):

@@ -42,7 +42,6 @@ from collab.common.lookup import found_or_404
 from collab.common.pagination import CursorPagination
 from collab.common.problems import problem_response
 from collab.models import ApiToken, Engagement, User
-from roles.models import RoleAssignment
 from roles.policy import Action, can, engagement_for, require
 
 IF_MATCH = OpenApiParameter(
@@ -100,10 +99,7 @@ def _ticket(engagement: Engagement, key: str | None) -> Ticket | None:
 
 
 def _member(engagement: Engagement, person_id: int) -> User:
-    person = User.objects.filter(
-        pk=person_id,
-        pk__in=RoleAssignment.objects.filter(engagement=engagement).values("person_id"),
-    ).first()
+    person = selectors.engagement_member_get(engagement=engagement, person_id=person_id)
     if person is None:
         raise DjangoValidationError(
             {"person": _("No person with this id is on this engagement's team.")}
