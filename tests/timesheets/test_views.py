@@ -288,3 +288,13 @@ def test_the_palette_offers_the_timesheet_to_those_who_log_time(
     assert _sheet(engagement) in client.get(palette, query).content.decode()
     client.force_login(director)
     assert _sheet(engagement) not in client.get(palette, query).content.decode()
+
+
+def test_a_refusal_reads_in_the_persons_language(client, engagement, developer, ticket):
+    developer.language = "fr"
+    developer.save()
+    client.force_login(developer)
+    url = reverse("timesheets:ticket-time", args=[engagement.slug, ticket.key])
+    response = client.post(url, {"duration": "1h", "date": "2026-03-20"})
+    assert response.status_code == 422
+    assert "On ne peut pas saisir de temps pour un jour à venir." in response.content.decode()
