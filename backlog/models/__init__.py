@@ -22,6 +22,7 @@ from backlog.models.analysis import (
     SuccessMetric,
 )
 from backlog.models.config import (
+    BacklogFacet,
     BacklogMedians,
     ResponsibilityPolicy,
     ScoringModel,
@@ -55,6 +56,7 @@ from backlog.timesheets.models import (
 __all__ = [
     "CLOSED_STATUSES",
     "AcceptanceCriterion",
+    "BacklogFacet",
     "BacklogMedians",
     "ClientAcceptance",
     "Comment",

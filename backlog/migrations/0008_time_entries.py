@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('backlog', '0006_stored_ranking'),
+        ('backlog', '0007_backlog_facets'),
         ('collab', '0006_api_token_dies_with_its_issuer'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
