@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("collab.api.webhook_urls")),
     path("", include("roles.api.urls")),
     path("", include("backlog.api.urls")),
+    path("", include("backlog.timesheets.api.urls")),
     path("", include("roadmap.api.urls")),
     path("", include("roadmap.reviews.api.urls")),
 ]

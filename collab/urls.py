@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("roles.urls")),
     # Before backlog.urls, whose engagements/<slug>/backlog/<key>/ would take backlog/import/.
     path("", include("backlog.transfer_urls")),
+    path("", include("backlog.timesheets.urls")),
     path("", include("backlog.urls")),
     path("", include("roadmap.urls")),
     path("", include("roadmap.reviews.urls")),

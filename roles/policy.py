@@ -34,17 +34,26 @@ class Action(models.TextChoices):
     MANAGE_TEAM = "manage_team", _("Manage the team")
     MANAGE_API_TOKENS = "manage_api_tokens", _("Manage API tokens and webhooks")
     CONFIGURE_BACKLOG = "configure_backlog", _("Configure scoring and workflow")
+    LOG_TIME = "log_time", _("Log time")
+    VIEW_ALL_TIME = "view_all_time", _("See all time, with notes and unapproved entries")
+    APPROVE_TIME = "approve_time", _("Approve timesheets")
 
 
 A = Action
 
+# The agency's people log time and see all of it (unapproved entries, internal notes); the
+# client's people see only approved billable time, without internal notes.
+TIME_ACTIONS = (A.LOG_TIME, A.VIEW_ALL_TIME)
+
 # The permission matrix: role → the actions it grants. docs/permissions.md is generated from it.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.PROJECT_MANAGER: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE}),
-    Role.CONSULTANT: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE}),
-    Role.BUSINESS_ANALYST: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE}),
-    Role.TESTER: frozenset({A.VIEW, A.FILE_TICKETS, A.RECORD_QA}),
-    Role.DEVELOPER: frozenset({A.VIEW, A.FILE_TICKETS}),
+    Role.PROJECT_MANAGER: frozenset(
+        {A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, *TIME_ACTIONS, A.APPROVE_TIME}
+    ),
+    Role.CONSULTANT: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, *TIME_ACTIONS}),
+    Role.BUSINESS_ANALYST: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, *TIME_ACTIONS}),
+    Role.TESTER: frozenset({A.VIEW, A.FILE_TICKETS, A.RECORD_QA, *TIME_ACTIONS}),
+    Role.DEVELOPER: frozenset({A.VIEW, A.FILE_TICKETS, *TIME_ACTIONS}),
     Role.AGENCY_ADMIN: frozenset(
         {
             A.VIEW,
@@ -53,6 +62,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             A.MANAGE_TEAM,
             A.MANAGE_API_TOKENS,
             A.CONFIGURE_BACKLOG,
+            *TIME_ACTIONS,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -69,11 +79,15 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 }
 
 # What an integration's token may do. Human decisions (approving priorities, signing off,
-# managing the team, tokens or webhooks, choosing how the backlog is scored and routed) are
-# never delegated to a token.
+# managing the team, tokens or webhooks, choosing how the backlog is scored and routed,
+# approving timesheets) are never delegated to a token. Tokens are the agency's (only an agency
+# admin issues them): they read all time, and a write token pushes entries (from Toggl, Harvest
+# or Clockify exports) for the engagement's people.
 TOKEN_SCOPE_ACTIONS: dict[ApiToken.Scope, frozenset[Action]] = {
-    ApiToken.Scope.READ: frozenset({A.VIEW}),
-    ApiToken.Scope.WRITE: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, A.RECORD_QA}),
+    ApiToken.Scope.READ: frozenset({A.VIEW, A.VIEW_ALL_TIME}),
+    ApiToken.Scope.WRITE: frozenset(
+        {A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, A.RECORD_QA, A.LOG_TIME, A.VIEW_ALL_TIME}
+    ),
 }
 
 

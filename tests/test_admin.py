@@ -21,6 +21,7 @@ from backlog.services import (
     impact_analysis_set,
     success_metric_add,
 )
+from backlog.timesheets.services import timer_start
 from collab.models import (
     DigestDelivery,
     Engagement,
@@ -86,6 +87,9 @@ def _demo_completed() -> None:
         )
     for person in (agency_admin, director):
         person_preferences_get_or_create(person=person)
+    # Two running timers (the demo stops none of its own).
+    for email in ("admin@atelier.example", "lukas.becker@atelier.example"):
+        timer_start(person=User.objects.get(email=email), engagement=nordfer)
     for number, ticket in enumerate(tickets):
         success_metric_add(actor=agency_admin, ticket=ticket, name="Orders", target=f"+{number}%")
         impact_analysis_set(
@@ -217,6 +221,8 @@ HEAVY = {
     "backlog.AcceptanceCriterion",
     "backlog.QAVerdict",
     "backlog.QACriterionResult",
+    "backlog.TimeEntry",
+    "backlog.TimeEntryChange",
     "roadmap.TicketAlignment",
     "roadmap.ValueRealisation",
 }
@@ -258,6 +264,10 @@ READ_ONLY = [
     "backlog.QAVerdict",
     "backlog.QACriterionResult",
     "backlog.ClientAcceptance",
+    "backlog.TimeEntry",
+    "backlog.TimesheetWeek",
+    "backlog.TimeEntryChange",
+    "backlog.RunningTimer",
     "roadmap.TicketAlignment",
     "roadmap.Review",
     "roadmap.ReviewSnapshot",

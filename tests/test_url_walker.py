@@ -29,7 +29,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
-from backlog.models import AcceptanceCriterion, Sprint, Ticket
+from backlog.models import AcceptanceCriterion, Sprint, Ticket, TimeEntry
 from backlog.services import (
     backlog_settings_update,
     comment_add,
@@ -37,6 +37,7 @@ from backlog.services import (
     sprint_create,
     ticket_create,
 )
+from backlog.timesheets.services import time_entry_create, timer_start
 from collab.models import ApiToken, Engagement, Organization, User
 from collab.rhythm.agenda import agenda_item_add
 from collab.rhythm.models import ActionItem, AgendaItem, Attendee, Meeting, Notification
@@ -73,6 +74,7 @@ SECRETS = (
     "Sync QX42",
     "webhook-QX42",
     "hooks.nordfer.example",
+    "time-note-QX42",
 )
 
 
@@ -190,6 +192,17 @@ def victim(db, settings) -> Victim:
         person=director, engagement=engagement, kind="test", title="inbox-QX42"
     )
     review = _signed_off_review(engagement, director, consultant)
+    time_entry = time_entry_create(
+        actor=admin,
+        engagement=engagement,
+        person=admin,
+        date=timezone.localdate() - datetime.timedelta(days=1),
+        minutes=90,
+        ticket=ticket,
+        note="time-note-QX42",
+    )
+    # A running timer: a stranger's stop or discard would change it.
+    timer_start(person=admin, engagement=engagement, ticket=ticket)
     # A failed delivery: the one a redelivery would change.
     WebhookDelivery.objects.filter(webhook=webhook).update(state="failed", attempts=6)
     invitation = invitations_send(
@@ -217,6 +230,7 @@ def victim(db, settings) -> Victim:
             ActionItem: action_item,
             Notification: notification,
             Review: review,
+            TimeEntry: time_entry,
             Webhook: webhook,
             WebhookDelivery: WebhookDelivery.objects.filter(webhook=webhook).first(),
         },
@@ -282,6 +296,9 @@ PK_OBJECT_BY_ROUTE_NAME: dict[str, type] = {
     "roadmap:objective-update": StrategicObjective,
     "roadmap:item-update": RoadmapItem,
     "roadmap:item-move": RoadmapItem,
+    "timesheets:entry-detail": TimeEntry,
+    "timesheets:entry-delete": TimeEntry,
+    "api-time-entry-detail": TimeEntry,
     **dict.fromkeys(
         (
             "webhooks:webhook-detail",
@@ -412,6 +429,8 @@ def _fill(route: Route, victim: Victim) -> dict[str, str]:
             if model is None:
                 raise Unfillable(f"{route.name}: which object does <item_pk> name?")
             values[param] = str(victim.objects[model].pk)
+        elif param == "person_id":
+            values[param] = str(victim.objects[User].pk)
         elif param == "object_id" and model_admin is not None:
             obj = victim.objects.get(model_admin.model)
             values[param] = str(obj.pk) if obj is not None else "1"

@@ -46,6 +46,12 @@ from backlog.models.tickets import (
     Ticket,
     TicketCounter,
 )
+from backlog.timesheets.models import (
+    RunningTimer,
+    TimeEntry,
+    TimeEntryChange,
+    TimesheetWeek,
+)
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -68,6 +74,7 @@ __all__ = [
     "RankKey",
     "ResponsibilityPolicy",
     "RiskLevel",
+    "RunningTimer",
     "ScoreKey",
     "ScoringModel",
     "ScoringSettings",
@@ -80,4 +87,7 @@ __all__ = [
     "Ticket",
     "TicketCounter",
     "TicketHistory",
+    "TimeEntry",
+    "TimeEntryChange",
+    "TimesheetWeek",
 ]

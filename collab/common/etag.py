@@ -51,7 +51,11 @@ def if_match_tags(request: Request) -> list[str] | None:
 
 def check_if_match(request: Request, *, current: str, required: bool) -> None:
     """Refuse the write unless ``If-Match`` names the current tag (412), or, when ``required``,
-    unless it is sent at all (428). ``current`` is the quoted tag of :func:`weak_etag`."""
+    unless it is sent at all (428). ``current`` is the quoted tag of :func:`weak_etag`.
+
+    The body is parsed first: one that is not JSON is refused as such (400, 415) whatever
+    ``If-Match`` says, as the schema promises for a malformed request."""
+    request.data  # noqa: B018 - parsing is the point: a malformed body raises here
     tags = if_match_tags(request)
     if tags is None:
         if required:

@@ -36,6 +36,8 @@ ENGAGEMENT_PAGES = (
     (_("Backlog"), "list-details", "backlog:ticket-list", None),
     (_("Priority matrix"), "grid-dots", "backlog:matrix", None),
     (pgettext_lazy("navigation", "Board"), "layout-kanban", "backlog:sprint-list", None),
+    (_("My timesheet"), "clock-hour-4", "timesheets:timesheet", Action.LOG_TIME),
+    (_("Time entries"), "clock", "timesheets:entry-list", None),
     (_("Roadmap"), "map-2", "roadmap:board", None),
     (_("Objectives"), "target-arrow", "roadmap:objective-list", None),
     (_("Meetings"), "calendar-event", "rhythm:meeting-list", None),

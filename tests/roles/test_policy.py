@@ -17,16 +17,17 @@ from tests.factories import EngagementFactory, RoleAssignmentFactory, UserFactor
 
 # Written out independently of roles.policy.ROLE_ACTIONS, so that a change to the matrix must be
 # made twice on purpose. Columns: view, file, value, approve, sign off, QA, team, tokens,
-# configure the backlog (scoring model, workflow rules, routing).
+# configure the backlog (scoring model, workflow rules, routing), log time, see all time (the
+# client's people see approved billable time only), approve timesheets.
 EXPECTED = {
-    Role.PROJECT_MANAGER: "YYYNNNNNN",
-    Role.CONSULTANT: "YYYNNNNNN",
-    Role.BUSINESS_ANALYST: "YYYNNNNNN",
-    Role.TESTER: "YYNNNYNNN",
-    Role.DEVELOPER: "YYNNNNNNN",
-    Role.AGENCY_ADMIN: "YYYNNNYYY",
-    Role.DIRECTOR: "YYYYYNNNY",
-    Role.STAKEHOLDER: "YYNNNNNNN",
+    Role.PROJECT_MANAGER: "YYYNNNNNNYYY",
+    Role.CONSULTANT: "YYYNNNNNNYYN",
+    Role.BUSINESS_ANALYST: "YYYNNNNNNYYN",
+    Role.TESTER: "YYNNNYNNNYYN",
+    Role.DEVELOPER: "YYNNNNNNNYYN",
+    Role.AGENCY_ADMIN: "YYYNNNYYYYYN",
+    Role.DIRECTOR: "YYYYYNNNYNNN",
+    Role.STAKEHOLDER: "YYNNNNNNNNNN",
 }
 ACTIONS = [
     Action.VIEW,
@@ -38,6 +39,9 @@ ACTIONS = [
     Action.MANAGE_TEAM,
     Action.MANAGE_API_TOKENS,
     Action.CONFIGURE_BACKLOG,
+    Action.LOG_TIME,
+    Action.VIEW_ALL_TIME,
+    Action.APPROVE_TIME,
 ]
 CASES = [
     (role, action, flags[i] == "Y")
@@ -126,10 +130,17 @@ def test_an_inactive_person_sees_nothing(engagement):
 @pytest.mark.parametrize(
     ("scope", "allowed"),
     [
-        (ApiToken.Scope.READ, {Action.VIEW}),
+        (ApiToken.Scope.READ, {Action.VIEW, Action.VIEW_ALL_TIME}),
         (
             ApiToken.Scope.WRITE,
-            {Action.VIEW, Action.FILE_TICKETS, Action.EDIT_VALUE, Action.RECORD_QA},
+            {
+                Action.VIEW,
+                Action.FILE_TICKETS,
+                Action.EDIT_VALUE,
+                Action.RECORD_QA,
+                Action.LOG_TIME,
+                Action.VIEW_ALL_TIME,
+            },
         ),
     ],
 )

@@ -31,6 +31,7 @@ from roadmap.demo.meetings import past_meeting_notices_skip, seed_meetings
 from roadmap.demo.reviews import seed_reviews
 from roadmap.demo.strategy import seed_roadmap, seed_strategy
 from roadmap.demo.tickets import seed_tickets
+from roadmap.demo.time import seed_time
 from roles.models import Role, RoleAssignment
 from roles.services import role_assignment_create
 
@@ -215,6 +216,8 @@ class Command(BaseCommand):
             seed_meetings(engagements=demo, write=self._line, now=now)
             self._step(9, "Roadmap reviews and value realisation")
             seed_reviews(engagements=demo, write=self._line, now=now)
+            self._line("Time")
+            seed_time(engagements=demo, write=self._line, now=now)
             quiet = past_meeting_notices_skip(engagements=demo, now=timezone.now())
             self._line(f"{quiet} emails about meetings already past left unsent")
         self._step(10, "Demo logins")

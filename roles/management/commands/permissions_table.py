@@ -69,8 +69,9 @@ def permissions_markdown() -> str:
             "",
             "An integration's bearer token is scoped to one engagement. Human decisions "
             "(approving priorities, signing off reviews, managing the team, the tokens or the "
-            "webhooks, configuring how the backlog is scored and routed) are never delegated to "
-            "a token.",
+            "webhooks, configuring how the backlog is scored and routed, approving timesheets) "
+            "are never delegated to a token. Tokens are the agency's: they read all time, and a "
+            "write token logs time for the engagement's people.",
             "",
             _row(["Scope", *[str(action.label) for action in actions]]),
             _row(["---", *[":---:" for _ in actions]]),

@@ -1,0 +1,205 @@
+"""Time entries, approved weeks, the history of every change, and running timers."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backlog.models.tickets import Ticket
+from collab.models import Engagement
+from roles.models import Role
+
+MINUTES_IN_A_DAY = 24 * 60
+# A person-day of the effort estimate, in hours (effort is estimated in person-days).
+WORKING_DAY_HOURS = 8
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    """The Monday of the week the day falls in (weeks run Monday to Sunday)."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+class TimeEntry(models.Model):
+    """Minutes a person spent on an engagement on one day, in one of their roles, optionally
+    on a ticket. Locked once its week is approved (``approved_at`` set)."""
+
+    engagement = models.ForeignKey(
+        Engagement,
+        verbose_name=_("engagement"),
+        on_delete=models.CASCADE,
+        related_name="time_entries",
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+    )
+    date = models.DateField(_("date"))
+    minutes = models.PositiveIntegerField(_("duration (minutes)"))
+    ticket = models.ForeignKey(
+        Ticket,
+        verbose_name=_("ticket"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="time_entries",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    billable = models.BooleanField(_("billable"), default=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    note_internal = models.BooleanField(
+        _("internal note"),
+        default=False,
+        help_text=_("Hidden from the client's people."),
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gt=0, minutes__lte=MINUTES_IN_A_DAY),
+                name="time_entry_minutes_range",
+                violation_error_message=_("A duration is more than 0 and at most 24 hours."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["engagement", "person", "date"]),
+            models.Index(fields=["person", "date"]),
+            models.Index(fields=["engagement", "ticket"]),
+            models.Index(fields=["engagement", "-date", "-id"], name="time_entry_list"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.date} {self.minutes} min ({self.engagement})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+
+class TimesheetWeek(models.Model):
+    """The project manager's decision on one person's week of one engagement: approved (its
+    entries lock) or returned with a reason (the person corrects it)."""
+
+    class Status(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    engagement = models.ForeignKey(
+        Engagement, verbose_name=_("engagement"), on_delete=models.CASCADE, related_name="+"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="timesheet_weeks",
+    )
+    week_start = models.DateField(_("week of"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("timesheet week")
+        verbose_name_plural = _("timesheet weeks")
+        ordering = ["-week_start", "person_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "person", "week_start"], name="timesheet_week_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(week_start__week_day=2), name="timesheet_week_starts_monday"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.week_start} {self.status}"
+
+
+class TimeEntryChange(models.Model):
+    """One change to a time entry: who, when, what it was before and after. Kept when the
+    entry is deleted (``entry_ref`` still names it)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Changed")
+        DELETED = "deleted", _("Deleted")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    engagement = models.ForeignKey(
+        Engagement, verbose_name=_("engagement"), on_delete=models.CASCADE, related_name="+"
+    )
+    entry_ref = models.PositiveBigIntegerField(_("time entry"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    before = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    after = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("time entry change")
+        verbose_name_plural = _("time entry changes")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["engagement", "entry_ref"])]
+
+    def __str__(self) -> str:
+        return f"{self.entry_ref} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RunningTimer(models.Model):
+    """A person's timer, kept on the server so that it survives a reload or another device;
+    one per person. Stopping it records a time entry."""
+
+    person = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="running_timer"
+    )
+    engagement = models.ForeignKey(
+        Engagement, verbose_name=_("engagement"), on_delete=models.CASCADE, related_name="+"
+    )
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("running timer")
+        verbose_name_plural = _("running timers")
+
+    def __str__(self) -> str:
+        return f"{self.person} since {self.started_at:%H:%M}"

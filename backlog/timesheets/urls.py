@@ -1,0 +1,33 @@
+"""The dashboard's routes of time: the timesheet, the team's week, entries, the ticket card."""
+
+from django.urls import path
+
+from backlog.timesheets.views import approval, entries, ticket, timesheet
+
+app_name = "timesheets"
+
+_E = "engagements/<slug:slug>/time/"
+_T = "engagements/<slug:slug>/time/tickets/<str:key>/"
+
+urlpatterns = [
+    path(_E, timesheet.timesheet, name="timesheet"),
+    path(f"{_E}team/", approval.team_week, name="team"),
+    path(f"{_E}people/<int:person_id>/", approval.person_week, name="person-week"),
+    path(
+        f"{_E}people/<int:person_id>/approve/",
+        approval.person_week_approve,
+        name="person-week-approve",
+    ),
+    path(
+        f"{_E}people/<int:person_id>/return/",
+        approval.person_week_return,
+        name="person-week-return",
+    ),
+    path(f"{_E}entries/", entries.entry_list, name="entry-list"),
+    path(f"{_E}entries/<int:pk>/", entries.entry_detail, name="entry-detail"),
+    path(f"{_E}entries/<int:pk>/delete/", entries.entry_delete, name="entry-delete"),
+    path(_T, ticket.ticket_time, name="ticket-time"),
+    path(f"{_T}timer/start/", ticket.timer_start, name="timer-start"),
+    path(f"{_T}timer/stop/", ticket.timer_stop, name="timer-stop"),
+    path(f"{_T}timer/discard/", ticket.timer_discard, name="timer-discard"),
+]
