@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from backlog.attachment_forms import AttachmentFilesField, files_field_ready
 from backlog.models import (
     ClientAcceptance,
     Confidence,
@@ -417,6 +418,11 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Comment"), widget=_textarea(4), help_text=_("Markdown is supported.")
     )
+    files = AttachmentFilesField(label=_("Attach files"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        files_field_ready(self.fields["files"])
 
 
 class SprintForm(forms.Form):

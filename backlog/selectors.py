@@ -30,6 +30,7 @@ from django.db.models.functions import RowNumber
 from backlog.models import (
     CLOSED_STATUSES,
     AcceptanceCriterion,
+    Attachment,
     BacklogMedians,
     Comment,
     Kind,
@@ -231,8 +232,9 @@ class TicketDetail:
 
 def ticket_detail(*, engagement: Engagement, key: str) -> TicketDetail | None:
     """A ticket with everything its page shows (criteria, metrics, impact analysis, verdicts
-    and their results, comments, stakeholder scores, labels) and its score breakdown; the
-    number of queries does not depend on how many comments or criteria it has."""
+    and their results, comments, attachments, stakeholder scores, labels) and its score
+    breakdown; the number of queries does not depend on how many comments, attachments or
+    criteria it has."""
     parsed = parse_key(key)
     if parsed is None or parsed[0] != engagement.key_prefix:
         return None
@@ -262,6 +264,7 @@ def ticket_detail(*, engagement: Engagement, key: str) -> TicketDetail | None:
                 .order_by("-recorded_at", "-pk"),
             ),
             Prefetch("comments", queryset=Comment.objects.select_related("author")),
+            Prefetch("attachments", queryset=attachment_list_base().select_related("uploaded_by")),
             Prefetch(
                 "stakeholder_scores", queryset=StakeholderScore.objects.select_related("person")
             ),
@@ -315,6 +318,24 @@ def comment_list(*, ticket: Ticket) -> QuerySet[Comment]:
     return (
         Comment.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "pk")
     )
+
+
+def attachment_list_base() -> QuerySet[Attachment]:
+    return Attachment.objects.order_by("created_at", "pk")
+
+
+def attachment_list(*, ticket: Ticket) -> QuerySet[Attachment]:
+    """The ticket's attachments (its comments' included), oldest first, with their uploaders."""
+    return (
+        attachment_list_base()
+        .filter(engagement_id=ticket.engagement_id, ticket=ticket)
+        .select_related("uploaded_by")
+    )
+
+
+def attachment_get(*, ticket: Ticket, pk: int) -> Attachment | None:
+    """One attachment of the ticket (None for another ticket's or engagement's)."""
+    return attachment_list(ticket=ticket).filter(pk=pk).first()
 
 
 def qa_verdict_list(*, ticket: Ticket) -> QuerySet[QAVerdict]:

@@ -34,13 +34,14 @@ class Action(models.TextChoices):
     MANAGE_TEAM = "manage_team", _("Manage the team")
     MANAGE_API_TOKENS = "manage_api_tokens", _("Manage API tokens and webhooks")
     CONFIGURE_BACKLOG = "configure_backlog", _("Configure scoring and workflow")
+    REMOVE_ATTACHMENTS = "remove_attachments", _("Remove anyone's attachments")
 
 
 A = Action
 
 # The permission matrix: role → the actions it grants. docs/permissions.md is generated from it.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.PROJECT_MANAGER: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE}),
+    Role.PROJECT_MANAGER: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, A.REMOVE_ATTACHMENTS}),
     Role.CONSULTANT: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE}),
     Role.BUSINESS_ANALYST: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE}),
     Role.TESTER: frozenset({A.VIEW, A.FILE_TICKETS, A.RECORD_QA}),
@@ -164,6 +165,19 @@ def can(principal: Principal | None, action: Action, engagement: Engagement) -> 
             and action in TOKEN_SCOPE_ACTIONS[ApiToken.Scope(principal.scope)]
         )
     return action in actions_for_roles(roles_of(principal, engagement))
+
+
+def can_remove_attachment(
+    principal: Principal | None, engagement: Engagement, *, uploaded_by_id: int
+) -> bool:
+    """Whoever uploaded a file may remove it (a token for the person who created it), and so
+    may whoever is granted REMOVE_ATTACHMENTS (the project manager keeps the ticket tidy)."""
+    if can(principal, Action.REMOVE_ATTACHMENTS, engagement):
+        return True
+    if principal is None or not can(principal, Action.FILE_TICKETS, engagement):
+        return False
+    person_id = principal.created_by_id if isinstance(principal, ApiToken) else principal.pk
+    return person_id is not None and person_id == uploaded_by_id
 
 
 def can_create_engagements(principal: Principal | None) -> bool:

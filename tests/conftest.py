@@ -33,6 +33,18 @@ def _test_settings(settings):
     }
 
 
+@pytest.fixture(scope="session")
+def _media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, _media_root):
+    # Attachments are written under a throw-away folder that pytest removes, never under the
+    # checkout's .run/media.
+    settings.MEDIA_ROOT = str(_media_root)
+
+
 @pytest.fixture
 def engagement(db):
     return EngagementFactory(name="Nordfer Industrie", slug="nordfer", key_prefix="NORD")
