@@ -142,7 +142,10 @@ class TicketCreateForm(BugFieldsMixin, ValueFieldsMixin):
         widget=_textarea(5),
         help_text=_("Markdown."),
     )
-    field_order = ["title", "kind", "description", *BUG_FIELDS, "origin"]
+    # A bug's screenshots or logs, attached as it is filed (only a bug's: the field belongs to
+    # the bug template).
+    files = AttachmentFilesField(label=_("Screenshots or files"))
+    field_order = ["title", "kind", "description", *BUG_FIELDS, "files", "origin"]
 
     def __init__(
         self,
@@ -152,6 +155,7 @@ class TicketCreateForm(BugFieldsMixin, ValueFieldsMixin):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        files_field_ready(self.fields["files"])
         self.client_side = client_side
         if client_side:
             del self.fields["origin"]
@@ -179,6 +183,7 @@ class TicketCreateForm(BugFieldsMixin, ValueFieldsMixin):
             "description": data["description"],
             **self.bug_data(),
             **self.value_data(),
+            "uploads": (data.get("files") or []) if data["kind"] == Kind.BUG else [],
         }
 
 

@@ -232,9 +232,8 @@ class TicketDetail:
 
 def ticket_detail(*, engagement: Engagement, key: str) -> TicketDetail | None:
     """A ticket with everything its page shows (criteria, metrics, impact analysis, verdicts
-    and their results, comments, attachments, stakeholder scores, labels) and its score
-    breakdown; the number of queries does not depend on how many comments, attachments or
-    criteria it has."""
+    and their results, comments, stakeholder scores, labels) and its score breakdown; the
+    number of queries does not depend on how many comments or criteria it has."""
     parsed = parse_key(key)
     if parsed is None or parsed[0] != engagement.key_prefix:
         return None
@@ -264,7 +263,6 @@ def ticket_detail(*, engagement: Engagement, key: str) -> TicketDetail | None:
                 .order_by("-recorded_at", "-pk"),
             ),
             Prefetch("comments", queryset=Comment.objects.select_related("author")),
-            Prefetch("attachments", queryset=attachment_list_base().select_related("uploaded_by")),
             Prefetch(
                 "stakeholder_scores", queryset=StakeholderScore.objects.select_related("person")
             ),

@@ -209,8 +209,8 @@ def _named(name: str, kind: Kind) -> str:
         return f"{name}{kind.extensions[0]}"
     raise _refuse(
         _(
-            "“%(name)s” is a %(kind)s, not what its name says: rename it with %(extension)s and "
-            "send it again."
+            "“%(name)s” is not what its name says (its content: %(kind)s): rename it with "
+            "%(extension)s and send it again."
         )
         % {"name": name, "kind": kind.label, "extension": kind.extensions[0]},
         "name_mismatch",
@@ -235,7 +235,7 @@ def upload_check(*, file: IO[bytes], name: str, size: int) -> CheckedUpload:
     kind = kinds.get(content_type)
     if kind is None:
         raise _refuse(
-            _("“%(name)s” is a %(kind)s, which this server does not accept. Accepted: %(kinds)s.")
+            _("“%(name)s” (%(kind)s) is not accepted on this server. Accepted: %(kinds)s.")
             % {"name": name, "kind": KINDS[content_type].label, "kinds": accepted_summary()},
             "unsupported_type",
         )

@@ -22,7 +22,6 @@ from roles.api.serializers import PersonBriefOutputSerializer
 # an unknown field is still refused, naming it. (A comment, not a docstring: the schema would
 # show it.)
 class AttachmentUploadInputSerializer(serializers.Serializer):
-
     file = serializers.FileField(
         help_text=_(
             "The file: a PNG, JPEG, GIF or WebP image, a PDF, a text, CSV or log file, or a ZIP "
@@ -67,7 +66,7 @@ class AttachmentOutputSerializer(serializers.Serializer):
     uploaded_by = PersonBriefOutputSerializer()
     created_at = serializers.DateTimeField()
 
-    def _kwargs(self, attachment: Any) -> dict[str, Any]:
+    def _route_kwargs(self, attachment: Any) -> dict[str, Any]:
         return {
             "slug": self.context["engagement"].slug,
             "key": self.context["ticket"].key,
@@ -78,7 +77,7 @@ class AttachmentOutputSerializer(serializers.Serializer):
     def get_url(self, attachment: Any) -> str:
         return reverse(
             "api-attachment-detail",
-            kwargs=self._kwargs(attachment),
+            kwargs=self._route_kwargs(attachment),
             request=self.context.get("request"),
         )
 
@@ -86,6 +85,6 @@ class AttachmentOutputSerializer(serializers.Serializer):
     def get_content_url(self, attachment: Any) -> str:
         return reverse(
             "api-attachment-content",
-            kwargs=self._kwargs(attachment),
+            kwargs=self._route_kwargs(attachment),
             request=self.context.get("request"),
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponseBase
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -57,7 +58,7 @@ def _comment_of(ticket: Ticket, pk: int | None) -> Comment | None:
         return None
     comment = comment_list(ticket=ticket).filter(pk=pk).first()
     if comment is None:
-        raise ValidationError({"comment": ["No comment of this ticket has this id."]})
+        raise ValidationError({"comment": [_("No comment of this ticket has this id.")]})
     return comment
 
 

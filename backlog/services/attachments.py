@@ -131,7 +131,7 @@ def attachment_delete(*, actor: User, principal: Principal, attachment: Attachme
         raise PermissionDenied(
             _("Only the person who attached this file, or the project manager, can remove it.")
         )
-    name = attachment.file.name
+    name = str(attachment.file.name)
     history_add(
         ticket=attachment.ticket,
         actor=actor,

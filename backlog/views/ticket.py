@@ -245,7 +245,7 @@ def render_detail(
     value_form = defaults["value_form"]
     criterion_text = {criterion.pk: criterion for criterion in criteria}
     comments = list(ticket.comments.all())
-    attachments = list(ticket.attachments.all())
+    attachments = list(selectors.attachment_list(ticket=ticket))
     history = history_rows(list(selectors.ticket_history_list(ticket=ticket)))
     context = {
         "engagement": engagement,
@@ -316,7 +316,7 @@ def ticket_create(request: HttpRequest, slug: str) -> HttpResponse:
     }
     status = 200
     if request.method == "POST":
-        form = TicketCreateForm(request.POST, **options)
+        form = TicketCreateForm(request.POST, request.FILES, **options)
         if form.is_valid():
             try:
                 ticket = services.ticket_create(
