@@ -8,7 +8,7 @@ from backlog.services.analysis import (
     qa_verdict_record,
     success_metric_add,
 )
-from backlog.services.attachments import attachment_delete, attachments_add, uploads_check
+from backlog.services.attachments import attachment_delete, attachments_add
 from backlog.services.bulk import BulkResult, tickets_bulk_transition, tickets_bulk_update
 from backlog.services.common import StaleVersion, TicketRowsRefused, TransitionRefused
 from backlog.services.duties import qa_clearance, qa_exception_grant
@@ -101,5 +101,4 @@ __all__ = [
     "tickets_bulk_update",
     "tickets_rescore",
     "tickets_strategic_alignment_store",
-    "uploads_check",
 ]
