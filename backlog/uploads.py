@@ -31,7 +31,7 @@ from PIL import Image, UnidentifiedImageError
 
 
 @dataclass(frozen=True)
-class Kind:
+class FileKind:
     content_type: str
     label: object  # a lazy translation
     extensions: tuple[str, ...]
@@ -41,17 +41,17 @@ class Kind:
         return self.content_type.startswith("image/")
 
 
-KINDS: dict[str, Kind] = {
+KINDS: dict[str, FileKind] = {
     kind.content_type: kind
     for kind in (
-        Kind("image/png", gettext_lazy("PNG image"), (".png",)),
-        Kind("image/jpeg", gettext_lazy("JPEG image"), (".jpg", ".jpeg", ".jfif")),
-        Kind("image/gif", gettext_lazy("GIF image"), (".gif",)),
-        Kind("image/webp", gettext_lazy("WebP image"), (".webp",)),
-        Kind("application/pdf", gettext_lazy("PDF document"), (".pdf",)),
-        Kind("text/plain", gettext_lazy("text file"), (".txt", ".log", ".md")),
-        Kind("text/csv", gettext_lazy("CSV file"), (".csv",)),
-        Kind("application/zip", gettext_lazy("ZIP archive"), (".zip",)),
+        FileKind("image/png", gettext_lazy("PNG image"), (".png",)),
+        FileKind("image/jpeg", gettext_lazy("JPEG image"), (".jpg", ".jpeg", ".jfif")),
+        FileKind("image/gif", gettext_lazy("GIF image"), (".gif",)),
+        FileKind("image/webp", gettext_lazy("WebP image"), (".webp",)),
+        FileKind("application/pdf", gettext_lazy("PDF document"), (".pdf",)),
+        FileKind("text/plain", gettext_lazy("text file"), (".txt", ".log", ".md")),
+        FileKind("text/csv", gettext_lazy("CSV file"), (".csv",)),
+        FileKind("application/zip", gettext_lazy("ZIP archive"), (".zip",)),
     )
 }
 # Pillow's format name for each image kind Tandem shows inline.
@@ -83,7 +83,7 @@ class CheckedUpload:
     height: int | None = None
 
 
-def accepted_kinds() -> list[Kind]:
+def accepted_kinds() -> list[FileKind]:
     """The kinds this server accepts (``ATTACHMENT_TYPES``), in Tandem's order."""
     unknown = set(settings.ATTACHMENT_TYPES) - set(KINDS)
     if unknown:
@@ -193,7 +193,7 @@ def _sniff(file: IO[bytes], name: str) -> tuple[str, int | None, int | None]:
     return ("text/csv" if extension == ".csv" else "text/plain"), None, None
 
 
-def _named(name: str, kind: Kind) -> str:
+def _named(name: str, kind: FileKind) -> str:
     """The name with an extension of its kind: an image's wrong image extension is corrected;
     another mismatch is refused."""
     path = PurePath(name)

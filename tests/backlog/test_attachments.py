@@ -413,3 +413,14 @@ def test_tests_write_attachments_outside_the_checkout(bug, tester):
 
     path = Path(default_storage.path(attachment.file.name))
     assert not path.is_relative_to(Path(django_settings.BASE_DIR))
+
+
+def test_an_image_with_too_many_pixels_is_refused_before_it_is_decoded(monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+
+    with pytest.raises(ValidationError) as refused:
+        check("bomb.png", image_bytes("PNG", (100, 100)))
+
+    assert refused.value.code == "image_too_large"
