@@ -58,9 +58,8 @@ messages: install
 
 # mypy loads the settings (django-stubs): on the embedded default with a throw-away run
 # folder, like check-migrations, so it needs no database server.
-# No vulnerability audit here: pip-audit needs PyPI's JSON API (or OSV) and npm audit the npm
-# registry's advisory endpoint, and neither answers from this project's machines (the package
-# indexes do); see docs/operations.md.
+# `make audit` (below) is not part of lint: its two services do not answer from this project's
+# machines, so it could only fail here (docs/operations.md).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -68,6 +67,21 @@ lint: install
 	$(BIN)/djlint templates --lint
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && echo "mypy" && \
 	$(RUN_ENV) TANDEM_RUN_DIR=$$tmp $(BIN)/mypy
+
+# `make audit`: the locked Python packages against PyPI's vulnerability data (pip-audit; its
+# per-release JSON API) and the front-end packages against the npm registry's advisories (npm
+# audit). Both run, and the target fails if either fails. --strict makes a package that could
+# not be looked up a failure, not a skipped line under a green "No known vulnerabilities".
+.PHONY: audit
+audit: install
+	@status=0; \
+	echo "pip-audit: requirements.lock"; \
+	$(BIN)/pip-audit -r requirements.lock --no-deps --disable-pip --strict --progress-spinner off \
+		|| { status=1; echo "pip-audit FAILED: a vulnerable pin, or a package it could not look up" >&2; }; \
+	echo "npm audit: package-lock.json (dependencies vendored into static/vendor/)"; \
+	npm audit --package-lock-only --omit=dev \
+		|| { status=1; echo "npm audit FAILED: a vulnerable package, or no answer from the advisory endpoint" >&2; }; \
+	exit $$status
 
 # PostgreSQL and Redis must answer before pytest starts; say how to start them when they don't.
 define SERVICES_CHECK
@@ -209,7 +223,8 @@ vendor:
 
 # `make bench`: seeds 100,000 tickets in a PostgreSQL database of its own (created if missing,
 # BENCH_DATABASE_URL to change it) and prints the timings of the backlog list API and page, a
-# 5,000-row Jira import, the dashboard, the reminder sweep and review snapshots and diffs.
+# 5,000-row Jira import, the dashboard, the reminder sweep, review snapshots and diffs, and the
+# API while Redis is frozen (gunicorn and a Redis of its own).
 # BENCH_ARGS="--quick" for a smoke run, BENCH_ARGS="--only backlog" for one part.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tandem_bench
 # DEBUG off, as in production (the test client's host allowed, no HTTPS redirect).

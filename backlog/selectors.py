@@ -31,6 +31,7 @@ from backlog.models import (
     CLOSED_STATUSES,
     AcceptanceCriterion,
     Attachment,
+    BacklogFacet,
     BacklogMedians,
     Comment,
     Kind,
@@ -276,6 +277,40 @@ def ticket_detail(*, engagement: Engagement, key: str) -> TicketDetail | None:
         ticket, engagement, settings, backlog_medians(engagement=engagement)
     )
     return TicketDetail(ticket=ticket, breakdown=breakdown, settings=settings)
+
+
+# What filing a ticket never writes: its detail needs not read them (see ticket_detail_filed).
+UNWRITTEN_BY_FILING = (
+    "criteria",
+    "success_metrics",
+    "qa_verdicts",
+    "comments",
+    "stakeholder_scores",
+)
+
+
+def ticket_detail_filed(*, ticket: Ticket) -> TicketDetail:
+    """``ticket_detail`` of a ticket just filed, in its filing's transaction: the row re-read
+    (with the ranking the filing stored) and its labels; the relations a filing never writes
+    are known empty and not read, so that answering a creation costs a few queries."""
+    fresh = (
+        Ticket.objects.select_related(
+            "engagement",
+            "assignee",
+            "reporter",
+            "sprint",
+            "impact_analysis__author",
+            "initiative_decided_by",
+        )
+        .prefetch_related("labels")
+        .get(pk=ticket.pk)
+    )
+    for name in UNWRITTEN_BY_FILING:
+        fresh._prefetched_objects_cache[name] = getattr(fresh, name).none()
+    engagement = fresh.engagement
+    settings = scoring_settings_get(engagement=engagement)
+    breakdown = score_breakdown(fresh, engagement, settings, backlog_medians(engagement=engagement))
+    return TicketDetail(ticket=fresh, breakdown=breakdown, settings=settings)
 
 
 def ticket_breakdown(
@@ -646,8 +681,26 @@ def ticket_facet_rows(
     filters: dict[str, Any] | None,
 ) -> list[dict[str, Any]]:
     """How many tickets matching ``filters`` share each combination of the ``FACET_COLUMNS``
-    (with the names of their assignee and sprint): one grouped query, from which the backlog
-    page counts every option of every filter, and its total, whatever the backlog's size."""
+    (with the names of their assignee and sprint), from which the backlog page counts every
+    option of every filter, and its total. Without filters on PostgreSQL, the counts the
+    database keeps (``BacklogFacet``): a few hundred rows whatever the backlog's size;
+    otherwise one grouped query over the matching tickets."""
+    if not filters and connection.vendor == "postgresql":
+        return list(
+            BacklogFacet.objects.filter(engagement=engagement)
+            .values(*FACET_COLUMNS, *FACET_NAMES)
+            .annotate(count=models.F("tickets"))
+            .order_by()
+        )
+    return ticket_facet_rows_counted(engagement=engagement, filters=filters)
+
+
+def ticket_facet_rows_counted(
+    *,
+    engagement: Engagement,
+    filters: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    """``ticket_facet_rows`` counted afresh: one grouped query over the matching tickets."""
     queryset = ticket_list(engagement=engagement, filters=filters)
     return list(
         queryset.order_by()

@@ -149,6 +149,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         os.environ.get("DB_CONNECT_TIMEOUT", "3")
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# backlog.BacklogFacet's unique constraint treats NULLs as equal, which only PostgreSQL (the
+# production database, where triggers keep those counts) enforces; SQLite does not use them.
+SILENCED_SYSTEM_CHECKS = ["models.W047"]
 
 # --- People ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "collab.User"
@@ -168,10 +171,25 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 INVITATION_MAX_AGE = timedelta(days=int(os.environ.get("INVITATION_MAX_AGE_DAYS", "7")))
 
-# Brute-force control: an atomic per-user-and-address counter kept in the database.
+# The number of reverse proxies in front of Tandem that append the client's address to
+# X-Forwarded-For (1 behind the documented TLS-terminating proxy). With 0 the header is never
+# read: a client could write any address into it.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Brute-force control (collab/common/signin.py), counted in the database by django-axes: per
+# email and client address, a lock-out for AXES_COOLOFF_TIME; per email from any address, the
+# account closes to addresses that never signed in to it while the failures of the last
+# SIGNIN_ACCOUNT_WINDOW reach SIGNIN_ACCOUNT_FAILURE_LIMIT.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "collab.common.signin.client_address"
+AXES_HANDLER = "collab.common.signin.SignInHandler"
+# One row per failure: the per-account count reads it (axes keeps the newest 1,000 per email).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+SIGNIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("SIGNIN_ACCOUNT_FAILURE_LIMIT", "20"))
+SIGNIN_ACCOUNT_WINDOW = timedelta(hours=1)
+SIGNIN_KNOWN_ADDRESS_AGE = timedelta(days=90)
 # The login form posts the email as "username" (axes would otherwise look for "email", find
 # nothing, and never match a failure to the person it targets).
 AXES_USERNAME_FORM_FIELD = "username"

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from collab import selectors, services
 from collab.common.money import money_text
+from collab.common.signin import signin_failures_forget
 from collab.forms import (
     EngagementCreateForm,
     EngagementSettingsForm,
@@ -267,3 +268,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         if not context.get("validlink"):
             response_kwargs.setdefault("status", 400)
         return super().render_to_response(context, **response_kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The lock-out page sends a paused person here: the new password opens sign-in again.
+        signin_failures_forget(username=form.user.get_username())
+        return response

@@ -9,7 +9,13 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from backlog.models import BacklogMedians, ResponsibilityPolicy, ScoringSettings, SettingsChange
+from backlog.models import (
+    BacklogFacet,
+    BacklogMedians,
+    ResponsibilityPolicy,
+    ScoringSettings,
+    SettingsChange,
+)
 from backlog.selectors import SCORING_SETTING_FIELDS
 from backlog.services import (
     ROUTABLE_ROLES,
@@ -83,6 +89,16 @@ class BacklogMediansAdmin(ReadOnlyAdmin):
     """Kept by ``backlog.services.ranking``; ``manage.py ranking_verify`` checks them."""
 
     list_display = ("engagement", "annual_value", "effort_days")
+    search_fields = ("engagement__name", "engagement__slug")
+    list_select_related = ("engagement",)
+
+
+@admin.register(BacklogFacet)
+class BacklogFacetAdmin(ReadOnlyAdmin):
+    """Kept by the database's triggers (PostgreSQL); ``manage.py ranking_verify`` checks them."""
+
+    list_display = ("engagement", "status", "kind", "origin", "quadrant", "tickets")
+    list_filter = ("status", "kind")
     search_fields = ("engagement__name", "engagement__slug")
     list_select_related = ("engagement",)
 

@@ -48,6 +48,7 @@ from backlog.models import Ticket
 from backlog.selectors import (
     TICKET_LIST_COLUMNS,
     ticket_detail,
+    ticket_detail_filed,
     ticket_history_list,
     ticket_label_names,
     ticket_list,
@@ -97,20 +98,32 @@ PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, description=PROBLEM_CONTENT_TYPE)
 
 
 def detail_response(
-    request: Request, *, engagement: Engagement, key: str, status_code: int = status.HTTP_200_OK
+    request: Request,
+    *,
+    engagement: Engagement,
+    key: str = "",
+    filed: Ticket | None = None,
 ) -> Response:
-    """The ticket as its detail endpoint shows it, with its ETag (and Location on 201)."""
-    detail = ticket_detail(engagement=engagement, key=key)
-    if detail is None:
-        raise Http404("No ticket found.")
-    # Alignments live in the roadmap, above the backlog: named by relation, never imported.
-    prefetch_related_objects([detail.ticket], "alignments__objective")
+    """The ticket as its detail endpoint shows it, with its ETag; for a ticket just ``filed``,
+    201 with its Location, reading only what a filing writes."""
+    if filed is not None:
+        detail = ticket_detail_filed(ticket=filed)
+        # A new ticket serves no objective yet (alignments live in the roadmap, above).
+        detail.ticket._prefetched_objects_cache["alignments"] = detail.ticket.alignments.none()
+    else:
+        found = ticket_detail(engagement=engagement, key=key)
+        if found is None:
+            raise Http404("No ticket found.")
+        detail = found
+        # Alignments live in the roadmap, above the backlog: named by relation, never imported.
+        prefetch_related_objects([detail.ticket], "alignments__objective")
     context = {"request": request, "engagement": engagement, "breakdown": detail.breakdown}
     data = TicketDetailOutputSerializer(detail.ticket, context=context).data
     headers = {"ETag": ticket_etag(detail.ticket)}
-    if status_code == status.HTTP_201_CREATED:
-        headers["Location"] = data["url"]
-    return Response(data, status=status_code, headers=headers)
+    if filed is None:
+        return Response(data, headers=headers)
+    headers["Location"] = data["url"]
+    return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
 
 class EngagementFilterBackend(StrictFilterBackend):
@@ -164,9 +177,7 @@ class TicketListApi(GenericAPIView):
 
         def create() -> Response:
             ticket = ticket_create(actor=actor, engagement=engagement, **serializer.validated_data)
-            return detail_response(
-                request, engagement=engagement, key=ticket.key, status_code=status.HTTP_201_CREATED
-            )
+            return detail_response(request, engagement=engagement, filed=ticket)
 
         return idempotent_create(request, create)
 

@@ -24,6 +24,7 @@ from backlog.models.analysis import (
 )
 from backlog.models.attachments import Attachment
 from backlog.models.config import (
+    BacklogFacet,
     BacklogMedians,
     ResponsibilityPolicy,
     ScoringModel,
@@ -52,6 +53,7 @@ __all__ = [
     "CLOSED_STATUSES",
     "AcceptanceCriterion",
     "Attachment",
+    "BacklogFacet",
     "BacklogMedians",
     "ClientAcceptance",
     "Comment",

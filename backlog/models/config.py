@@ -135,6 +135,66 @@ class BacklogMedians(models.Model):
         return f"{self.engagement}: {self.annual_value} / {self.effort_days}"
 
 
+class BacklogFacet(models.Model):
+    """How many of an engagement's tickets share one combination of the columns the backlog
+    page counts its filter options over (``backlog.selectors.FACET_COLUMNS``), so that the page
+    reads a few hundred counts instead of grouping every ticket.
+
+    Kept by the database itself on PostgreSQL: statement triggers on the ticket table add what
+    an INSERT, UPDATE or DELETE changed (migration 0007), whichever code path wrote the rows,
+    set-based updates included. No foreign key constraints: deleting tickets (an engagement's
+    included) is what empties these rows, and deleting a person or a sprint moves its tickets'
+    counts through the same triggers; a combination whose count falls to zero is deleted.
+    ``manage.py ranking_verify`` compares them with a fresh count."""
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    status = models.CharField(max_length=12)
+    kind = models.CharField(max_length=20)
+    origin = models.CharField(max_length=20)
+    quadrant = models.CharField(max_length=10, null=True)  # noqa: DJ001 - as on the ticket
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    sprint = models.ForeignKey(
+        "backlog.Sprint",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    needs_alignment = models.BooleanField()
+    tickets = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("backlog facet count")
+        verbose_name_plural = _("backlog facet counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "engagement",
+                    "status",
+                    "kind",
+                    "origin",
+                    "quadrant",
+                    "assignee",
+                    "sprint",
+                    "needs_alignment",
+                ],
+                name="backlog_facet_one_row_per_combination",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engagement_id}: {self.tickets}"
+
+
 class ResponsibilityPolicy(models.Model):
     """Which role answers for a kind of ticket in an engagement (defaults in
     ``backlog.services.DEFAULT_RESPONSIBILITY``)."""

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,17 +39,22 @@ BULK_BATCH_SIZE = 1000
 
 
 def ticket_numbers_reserve(*, engagement: Engagement, count: int) -> int:
-    """Reserve the engagement's next ``count`` ticket numbers under a lock on its counter row and
-    return the first (call inside the transaction that creates the tickets: the lock is held
-    until it ends, and the unique constraint backs every key)."""
-    TicketCounter.objects.bulk_create(
-        [TicketCounter(engagement=engagement, last_number=0)], ignore_conflicts=True
-    )
-    counter = TicketCounter.objects.select_for_update().get(engagement=engagement)
-    first = counter.last_number + 1
-    counter.last_number += count
-    counter.save(update_fields=["last_number"])
-    return first
+    """Reserve the engagement's next ``count`` ticket numbers and return the first: one upsert
+    of its counter row (created on first use), which locks the row until the transaction ends
+    (call inside the transaction that creates the tickets; the unique constraint backs every
+    key)."""
+    quote = connection.ops.quote_name
+    table = quote(TicketCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (engagement_id, last_number) VALUES (%s, %s) "  # noqa: S608
+            "ON CONFLICT (engagement_id) DO UPDATE "
+            f"SET last_number = {table}.last_number + EXCLUDED.last_number "
+            "RETURNING last_number",
+            [engagement.pk, count],
+        )
+        (last,) = cursor.fetchone()
+    return last - count + 1
 
 
 def ticket_number_allocate(*, engagement: Engagement) -> int:
@@ -225,7 +230,12 @@ def ticket_create_many(
         labels=labels,
         since=[filing.status_since for filing in filings],
     )
-    tickets_rescore(engagement=engagement, tickets=[ticket.pk for ticket in tickets])
+    # A ticket without an effort is outside the set whose medians place the quadrants.
+    tickets_rescore(
+        engagement=engagement,
+        tickets=[ticket.pk for ticket in tickets],
+        medians_may_move=any(ticket.effort_days is not None for ticket in tickets),
+    )
     tickets_created_emit(engagement=engagement, tickets=tickets)
     unrouted_tickets_notify_on_commit(engagement=engagement, tickets=tickets)
     return tickets

@@ -23,7 +23,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 
-from backlog.models import BacklogMedians, ScoringSettings, Ticket
+from backlog.models import BacklogFacet, BacklogMedians, ScoringSettings, Ticket
 from backlog.scoring import (
     FRESH_QUADRANT,
     FRESH_SCORE,
@@ -32,7 +32,14 @@ from backlog.scoring import (
     annotate_fresh,
     quadrant_expression,
 )
-from backlog.selectors import medians_compute, open_valued_tickets, scoring_settings_get
+from backlog.selectors import (
+    FACET_COLUMNS,
+    medians_compute,
+    open_valued_tickets,
+    scoring_settings_get,
+    ticket_facet_rows,
+    ticket_facet_rows_counted,
+)
 from collab.models import Engagement
 
 # The stored column ← the fresh computation's annotation.
@@ -124,10 +131,12 @@ def tickets_rescore(
     engagement: Engagement,
     tickets: QuerySet[Ticket] | list[int],
     settings: ScoringSettings | None = None,
+    medians_may_move: bool = True,
 ) -> Rescored:
     """Store the ranking of these tickets of the engagement (a queryset or primary keys),
     computed afresh in one ``UPDATE … FROM``, then refresh the engagement's medians and the
-    quadrants their move changes. Call it in the transaction that changed the tickets."""
+    quadrants their move changes (unless the caller knows the tickets are outside the medians'
+    set: ``medians_may_move=False``). Call it in the transaction that changed the tickets."""
     old = _medians_lock(engagement_id=engagement.pk)
     settings = settings or scoring_settings_get(engagement=engagement)
     chosen = Ticket.objects.filter(engagement_id=engagement.pk)
@@ -136,6 +145,8 @@ def tickets_rescore(
     else:
         chosen = chosen.filter(pk__in=tickets.values("pk"))
     written = _update_from(annotate_fresh(chosen, settings, old), _RANKING_COLUMNS)
+    if not medians_may_move:
+        return Rescored(tickets=written, quadrants=0, medians=old)
     new = medians_compute(tickets=open_valued_tickets(engagement_id=engagement.pk))
     quadrants = 0
     if new != old:
@@ -227,7 +238,45 @@ def ranking_drift(*, engagement: Engagement, limit: int = 20) -> list[RankingDri
                 fresh={column: row[alias] for column, alias in _RANKING_COLUMNS.items()},
             )
         )
+    kept, counted = (
+        _facets(ticket_facet_rows(engagement=engagement, filters=None)),
+        _facets(ticket_facet_rows_counted(engagement=engagement, filters=None)),
+    )
+    if kept != counted:
+        drift.append(
+            RankingDrift(
+                key="facets",
+                stored={"combinations": len(kept), "tickets": sum(kept.values())},
+                fresh={"combinations": len(counted), "tickets": sum(counted.values())},
+            )
+        )
     return drift
+
+
+def _facets(rows: list[dict[str, Any]]) -> dict[tuple, int]:
+    return {tuple(row[column] for column in FACET_COLUMNS): row["count"] for row in rows}
+
+
+@transaction.atomic
+def facets_recount(*, engagement: Engagement) -> int:
+    """Count the engagement's backlog facets afresh (after ``ranking_verify`` found them
+    wrong): its rows replaced by one grouped ``INSERT … SELECT``; how many it wrote. Nothing to
+    do where the database does not keep them (SQLite)."""
+    if connection.vendor != "postgresql":
+        return 0
+    BacklogFacet.objects.filter(engagement=engagement).delete()
+    columns = ", ".join(
+        connection.ops.quote_name(Ticket._meta.get_field(name.removesuffix("_id")).column)
+        for name in ("engagement_id", *FACET_COLUMNS)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {BacklogFacet._meta.db_table} ({columns}, tickets) "  # noqa: S608
+            f"SELECT {columns}, count(*) FROM {Ticket._meta.db_table} "
+            f"WHERE engagement_id = %s GROUP BY {columns}",
+            [engagement.pk],
+        )
+        return int(cursor.rowcount)
 
 
 def _distinct(column: str, alias: str) -> Q:

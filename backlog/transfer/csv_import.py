@@ -13,7 +13,9 @@ The rules, in the order they apply:
 - the import is all or nothing: one transaction, and one bad row means nothing is written;
 - every ticket is filed through ``ticket_create_many`` (the rules of ``ticket_create``: key,
   routing, history, labels), ``WRITE_CHUNK`` rows per call, with the reporter matched by email
-  among the engagement's members, else the importing person.
+  among the engagement's members, else the importing person;
+- a Jira row's story points are never imported (``jira``): the report counts the numbers and
+  names every value that is not one.
 
 Only this engagement's rows are read or written: members, sprints, references and keys are all
 looked up within it.
@@ -43,6 +45,7 @@ from backlog.transfer.csv_rows import (
     check_model,
     columns_of,
     jira_fields,
+    jira_story_points,
     tandem_fields,
 )
 from collab.models import Engagement, User
@@ -67,6 +70,7 @@ __all__ = [
     "TANDEM",
     "ImportRefused",
     "ImportReport",
+    "StoryPoints",
     "Triaged",
     "tickets_import",
 ]
@@ -87,10 +91,23 @@ class ImportReport:
     unchanged: list[tuple[int, str]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     triaged: list[Triaged] = field(default_factory=list)
+    # Jira story points, never imported: how many rows hold a number, and each other value.
+    story_points_numbers: int = 0
+    story_points_not_numbers: list[StoryPoints] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+@dataclass(frozen=True)
+class StoryPoints:
+    """A Jira row whose story points are not a number: the ticket is imported without them."""
+
+    row: int
+    reference: str
+    column: str
+    value: str
 
 
 @dataclass(frozen=True)
@@ -186,9 +203,24 @@ def _plan(
             report.errors.extend(row.errors)
         else:
             _guard_status(fields, engagement=engagement, facts=facts, number=number, report=report)
+            if fmt == JIRA:
+                _note_story_points(row, reference, report)
             planned.append(_Planned(number, reference, fields))
         _progress(progress, "validated", done, total)
     return planned
+
+
+def _note_story_points(row: Row, reference: str, report: ImportReport) -> None:
+    """Story points are not imported (effort is in person-days): count the numbers, and name
+    each value that is not one, so that the dry run shows what is left behind."""
+    points = jira_story_points(row)
+    if points is None:
+        return
+    column, value, is_number = points
+    if is_number:
+        report.story_points_numbers += 1
+    else:
+        report.story_points_not_numbers.append(StoryPoints(row.number, reference, column, value))
 
 
 def _import_facts(engagement: Engagement) -> workflow.GuardFacts:

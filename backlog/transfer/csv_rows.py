@@ -226,6 +226,20 @@ def jira_fields(row: Row, lookups: Lookups) -> tuple[dict[str, Any], str]:
     return fields, reference
 
 
+def jira_story_points(row: Row) -> tuple[str, str, bool] | None:
+    """The row's story points (column, value as written, whether it is a number), or None when
+    no story-point column holds a value."""
+    for column in jira.STORY_POINTS:
+        for value in row.all(column):
+            if value.strip():
+                try:
+                    parse_decimal(value)
+                except CellError:
+                    return column, value.strip(), False
+                return column, value.strip(), True
+    return None
+
+
 def _people(
     row: Row, fields: dict[str, Any], lookups: Lookups, *, reporter: str, assignee: str
 ) -> None:

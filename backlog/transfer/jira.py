@@ -21,8 +21,12 @@ are all read.
 - Resolved → when a ticket kept *done* was delivered (its history's move to done), in the same
   formats; without it, its Created time.
 - Labels → labels: every ``Labels`` column.
+- Story points (``Story Points``, ``Story point estimate``, or Jira's ``Custom field (…)`` of
+  either) are not imported: Tandem estimates effort in person-days, which points do not
+  convert to. The dry run says how many rows carry a number there, and names every row whose
+  value is not a number (``XL``, ``?``), so that no value is dropped unseen.
 
-Every other column (Issue id, Resolution, Updated, custom fields...) is ignored.
+Every other column (Issue id, Resolution, Updated, other custom fields...) is ignored.
 """
 
 from __future__ import annotations
@@ -116,3 +120,10 @@ RESOLVED = "Resolved"
 LABELS = "Labels"
 ENVIRONMENT = "Environment"
 REQUIRED_COLUMNS = (SUMMARY, ISSUE_KEY, ISSUE_TYPE)
+# Company-managed projects export "Story Points", team-managed ones "Story point estimate".
+STORY_POINTS = (
+    "Story Points",
+    "Story point estimate",
+    "Custom field (Story Points)",
+    "Custom field (Story point estimate)",
+)

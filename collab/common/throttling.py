@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from collab.common.signin import client_address
 from collab.models import ApiToken
 
 if TYPE_CHECKING:
@@ -49,7 +50,9 @@ class PrincipalRateThrottle(SimpleRateThrottle):
         elif user is not None and user.is_authenticated:
             ident = f"user:{user.pk}"
         else:
-            ident = f"ip:{self.get_ident(request)}"
+            # The sign-in rule for the client's address, not DRF's (which, without NUM_PROXIES,
+            # reads the X-Forwarded-For that the client wrote).
+            ident = f"ip:{client_address(request._request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
     def allow_request(self, request: Request, view: APIView) -> bool:

@@ -118,3 +118,19 @@ def test_each_part_of_the_quick_bench_prints_its_rows(part, rows):
         line = next((line for line in lines if line.startswith(name)), "")
         assert line, name
         assert "not measured" not in line
+
+
+# gunicorn, in its own processes, must see the engagement and token the bench writes.
+@pytest.mark.django_db(transaction=True)
+def test_the_broker_part_shows_the_api_unharmed_by_a_frozen_redis():
+    out = StringIO()
+
+    call_command("bench", "--only", "broker", "--quick", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    up = next(line for line in lines if line.startswith("API (file a ticket, read the list)"))
+    frozen = next(line for line in lines if line.startswith("Same, Redis frozen"))
+    readyz = next(line for line in lines if line.startswith("/readyz during the freeze"))
+    assert "0 failed" in up
+    assert "0 failed" in frozen
+    assert '503 {"database":"ok","broker":"down","down":["redis"]}' in readyz

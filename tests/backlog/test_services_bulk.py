@@ -178,10 +178,11 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(team, django_assert_nu
         for n in range(size)
     ]
 
-    # Savepoint, members, reporters, sprints, policy, holders, counter (3), references, labels
-    # (3), tickets, their labels, history, their ranking (medians lock, settings, one UPDATE …
-    # FROM, medians), webhooks subscribed (none here), release.
-    with django_assert_num_queries(22):
+    # Savepoint, members, reporters, sprints, policy, holders, the counter (one upsert),
+    # references, labels (3), tickets, their labels, history, their ranking (medians lock,
+    # settings, one UPDATE … FROM; no effort, so the medians cannot move), webhooks subscribed
+    # (none here), release.
+    with django_assert_num_queries(19):
         tickets = services.ticket_create_many(actor=people["pm"], engagement=engagement, rows=rows)
 
     assert len(tickets) == size
@@ -203,9 +204,10 @@ def test_an_import_costs_the_same_queries_whatever_its_size(
 
     # Reading (members, sprints, references, numbers, the workflow settings and whether there
     # is a tester, for the guards), then one batch of filing: savepoints, reporters, policy,
-    # holders, counter (3), references, labels (3), tickets, their labels, history, their
-    # ranking (4), webhooks subscribed (none here), releases.
-    with django_assert_num_queries(28):
+    # holders, the counter (one upsert), references, labels (3), tickets, their labels, history,
+    # their ranking (3: no effort, so the medians cannot move), webhooks subscribed (none here),
+    # releases.
+    with django_assert_num_queries(25):
         report = tickets_import(actor=admin_user, engagement=engagement, data=data.encode())
 
     assert report.errors == []

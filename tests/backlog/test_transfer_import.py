@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from backlog.models import Label, Ticket, TicketCounter, TicketHistory
 from backlog.transfer import jira
-from backlog.transfer.csv_import import ImportRefused, RowError, tickets_import
+from backlog.transfer.csv_import import ImportRefused, RowError, StoryPoints, tickets_import
 from roles.models import Role
 from tests.backlog.factories import SprintFactory, TicketFactory
 from tests.factories import member
@@ -389,4 +389,58 @@ def test_an_imported_done_keeps_its_jira_resolution_date(engagement, admin_user)
     assert patch.status == "done"
     assert TicketHistory.objects.get(ticket=patch, field="status").at == datetime.datetime(
         2025, 1, 5, 9, 0, tzinfo=datetime.UTC
+    )
+
+
+def test_story_points_that_are_not_numbers_are_named_in_the_dry_run(engagement, admin_user):
+    before = snapshot()
+
+    dry = tickets_import(
+        actor=admin_user, engagement=engagement, data=fixture("jira_story_points.csv"), dry_run=True
+    )
+
+    assert snapshot() == before
+    assert (dry.ok, dry.ready) == (True, 5)
+    assert dry.story_points_not_numbers == [
+        StoryPoints(3, "SHOP-302", "Custom field (Story Points)", "XL"),
+        StoryPoints(6, "SHOP-305", "Custom field (Story Points)", "?"),
+    ]
+    assert dry.story_points_numbers == 2  # "3" and "0,5"; row 4 has none
+
+    done = tickets_import(
+        actor=admin_user, engagement=engagement, data=fixture("jira_story_points.csv")
+    )
+
+    assert done.created == ["NORD-1", "NORD-2", "NORD-3", "NORD-4", "NORD-5"]
+    assert Ticket.objects.get(external_ref="SHOP-302").title == "Gift wrapping"
+
+
+def test_a_team_managed_story_point_estimate_is_reported_too(engagement, admin_user):
+    data = b"Summary,Issue key,Issue Type,Story point estimate\nSaved carts,SHOP-9,Story,M\n"
+
+    dry = tickets_import(actor=admin_user, engagement=engagement, data=data, dry_run=True)
+
+    assert dry.story_points_not_numbers == [StoryPoints(2, "SHOP-9", "Story point estimate", "M")]
+
+
+def test_the_command_names_story_points_that_are_not_numbers(engagement, admin_user, tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_bytes(fixture("jira_story_points.csv"))
+    out = StringIO()
+
+    call_command(
+        "import_tickets", "--engagement", "nordfer", "--file", str(path), "--dry-run", stdout=out
+    )
+
+    lines = out.getvalue().splitlines()
+    assert (
+        "row 3: SHOP-302 story points “XL” (Custom field (Story Points)) are not a number: "
+        "imported without them" in lines
+    )
+    assert (
+        "row 6: SHOP-305 story points “?” (Custom field (Story Points)) are not a number: "
+        "imported without them" in lines
+    )
+    assert (
+        "2 rows hold story points, not imported (Tandem estimates effort in person-days)" in lines
     )

@@ -167,3 +167,18 @@ def test_the_dry_run_names_the_rows_landing_in_triage_and_why(client, engagement
     assert '<td data-label="Reference">SHOP-202</td>' in triaged
     assert "Write at least one acceptance criterion before the ticket is ready." in triaged
     assert "SHOP-201" not in triaged  # no tester: a done question stays done
+
+
+def test_the_dry_run_names_story_points_that_are_not_numbers(client, engagement, director):
+    client.force_login(director)
+
+    response = upload(client, engagement, "jira_story_points.csv")
+
+    content = response.content.decode()
+    points = content.split('id="story-points"')[1].split("</table>")[0]
+    assert "2 rows hold a number of story points that will not be imported." in points
+    assert "2 rows hold story points that are not a number" in points
+    assert '<td data-label="Value in the file">XL</td>' in points
+    assert '<td data-label="Reference">SHOP-305</td>' in points
+    assert "Not a number: not imported; the ticket is imported without it." in points
+    assert "SHOP-301" not in points  # a number: counted, not listed

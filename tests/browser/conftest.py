@@ -65,6 +65,9 @@ def browser(_playwright) -> Iterator[Browser]:
     browser.close()
 
 
+ABORTED_REQUEST_NOISE = ("htmx:sendAbort", "htmx:afterRequest")
+
+
 @dataclass
 class PageProblems:
     """The console errors and uncaught exceptions of every page a test opened."""
@@ -73,7 +76,10 @@ class PageProblems:
 
     def watch(self, page: Page) -> None:
         def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
+            # Leaving a page aborts its htmx requests still in flight; htmx logs that abort as
+            # "htmx:sendAbort" plus the generic "htmx:afterRequest". Neither is a failure the person
+            # sees; a real one (htmx:sendError, htmx:timeout, htmx:responseError) is still caught.
+            if message.type == "error" and not message.text.startswith(ABORTED_REQUEST_NOISE):
                 self.errors.append(f"console error on {page.url}: {message.text}")
 
         def on_page_error(error: Error) -> None:

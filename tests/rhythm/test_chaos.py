@@ -13,9 +13,7 @@ counted in the database.
 import datetime as dt
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,11 +22,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import redis
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from collab.common.own_redis import OwnRedis
 from collab.models import User
 from collab.rhythm.models import (
     Attendee,
@@ -48,70 +46,6 @@ POOL_PROCESSES = 2
 MESSAGE_ID = re.compile(rb"^Message-ID: (<reminder\.[^>]+>)$", re.MULTILINE)
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of the test's own, on a free port, without persistence."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = _free_port()
-        self.folder = folder
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        server = shutil.which("redis-server")
-        if server is None:
-            pytest.fail("redis-server is missing: apt-get install -y redis-server")
-        self.process = subprocess.Popen(  # noqa: S603 - Debian's redis-server
-            [
-                server,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.folder),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        client.close()
-
-    def flush_and_stop(self) -> None:
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
-        client.flushall()
-        client.close()
-        self.stop()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            self.process = None
 
 
 @pytest.fixture

@@ -64,6 +64,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"row {item.row}: {item.reference} lands in triage, not {item.status}: {reasons}"
             )
+        for points in report.story_points_not_numbers:
+            self.stdout.write(
+                f"row {points.row}: {points.reference} story points “{points.value}” "
+                f"({points.column}) are not a number: imported without them"
+            )
+        if report.story_points_numbers:
+            self.stdout.write(
+                f"{report.story_points_numbers} rows hold story points, not imported "
+                "(Tandem estimates effort in person-days)"
+            )
         if report.errors:
             for error in report.errors:
                 self.stderr.write(f"row {error.row}, column {error.column}: {error.reason}")

@@ -1,6 +1,7 @@
 """``manage.py ranking_verify [--engagement SLUG] [--fix]``: check that every ticket's stored
-annual value, score and quadrant, and every engagement's stored medians, equal a fresh
-computation from the figures and settings of today (after an upgrade, a restore, or a write
+annual value, score and quadrant, every engagement's stored medians, and the backlog facet
+counts the database keeps (PostgreSQL), equal a fresh computation from the figures and
+settings of today (after an upgrade, a restore, or a write
 made outside the services). Exits with an error listing the first differences; ``--fix``
 recomputes the engagements that differ (one set-based statement each)."""
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from backlog.services.ranking import engagement_rescore, ranking_drift
+from backlog.services.ranking import engagement_rescore, facets_recount, ranking_drift
 from collab.models import Engagement
 
 
@@ -44,6 +45,9 @@ class Command(BaseCommand):
             if fix:
                 result = engagement_rescore(engagement=one)
                 self.stdout.write(f"{one.slug}: {result.tickets} tickets recomputed")
+                if any(item.key == "facets" for item in drift):
+                    written = facets_recount(engagement=one)
+                    self.stdout.write(f"{one.slug}: {written} facet counts recounted")
         if drifting and not fix:
             raise CommandError(
                 f"{drifting} engagement(s) hold a stored ranking that differs from a fresh "

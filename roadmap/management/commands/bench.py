@@ -1,4 +1,4 @@
-"""``manage.py bench [--only backlog|dashboard|reminders|reviews] [--quick] [--force]``: seed large
+"""``manage.py bench [--only backlog|dashboard|reminders|reviews|broker] [--quick] [--force]``: seed large
 data and report how fast Tandem answers. Not a test: figures for people, printed as a table.
 
 Parts (all by default):
@@ -8,6 +8,8 @@ Parts (all by default):
 - ``reminders`` (or ``rhythm``): 10,000 reminders due at once over 500 meetings delivered by one
   worker, exactly once (``collab.rhythm.bench``);
 - ``reviews``: signing off a review of 10,000 tickets (the snapshot) and diffing two snapshots.
+- ``broker``: the API's latency with Redis up, then frozen, and ``/readyz`` during the freeze
+  (``collab.bench_broker``: gunicorn and a Redis of its own).
 
 It seeds 10,000 tickets in one engagement and 100,000 across 50 engagements, then one more
 engagement of 100,000 tickets (``--quick``: a few hundred, for the smoke test). At 10,000 and at
@@ -57,9 +59,12 @@ from backlog.bench import bench_ranked_backlog
 from backlog.models import Ticket
 from backlog.transfer.bulk import tickets_bulk_generate
 from backlog.transfer.csv_import import tickets_import
-from collab.models import Engagement, Organization, User
+from collab.bench_broker import bench_broker_freeze
+from collab.models import ApiToken, Engagement, Organization, User
 from collab.rhythm.bench import bench_reminders
-from collab.services import engagement_create
+from collab.services import api_token_create, engagement_create
+from collab.webhooks.models import WebhookEvent
+from collab.webhooks.services import webhook_create
 from roadmap.reviews.bench import bench_reviews
 from roles.models import Role
 from roles.services import role_assignment_create
@@ -96,9 +101,11 @@ FULL = Sizes(
     huge=100_000,
 )
 QUICK = Sizes(big=60, total=150, engagements=3, runs=3, import_rows=30, deep_pages=1, huge=250)
-PARTS = ("backlog", "dashboard", "reminders", "rhythm", "reviews")
+PARTS = ("backlog", "dashboard", "reminders", "rhythm", "reviews", "broker")
 # The dashboard's figures: (engagements, tickets each), full and quick.
 DASHBOARD_FULL, DASHBOARD_QUICK = (20, 1000), (2, 20)
+# Broker: seconds of load with Redis up, then as many with Redis frozen.
+BROKER_FULL, BROKER_QUICK = 30.0, 3.0
 # Rhythm: (meetings, reminders); reviews: tickets in the snapshot.
 RHYTHM_FULL, RHYTHM_QUICK = (500, 10_000), (5, 20)
 REVIEWS_FULL, REVIEWS_QUICK = 10_000, 40
@@ -179,6 +186,8 @@ class Command(BaseCommand):
                 results += self._rhythm(*(RHYTHM_QUICK if quick else RHYTHM_FULL))
             if only in (None, "reviews"):
                 results += self._reviews(REVIEWS_QUICK if quick else REVIEWS_FULL)
+            if only in (None, "broker"):
+                results += self._broker(BROKER_QUICK if quick else BROKER_FULL)
         if json:
             self.stdout.write(
                 orjson.dumps(
@@ -340,6 +349,68 @@ class Command(BaseCommand):
                 f"{result.notices} notices: "
                 + ("exactly once" if result.exactly_once else "NOT exactly once"),
             )
+        ]
+
+    def _broker(self, seconds: float) -> list[Measurement]:
+        self.stdout.write(
+            f"Broker: the API for {seconds:.0f} s, then {seconds:.0f} s with Redis frozen"
+        )
+        agency, _created = Organization.objects.get_or_create(
+            name="Bench agency", defaults={"kind": Organization.Kind.AGENCY}
+        )
+        people = {name: self._person(f"bench-{name}") for name in ("director", "admin", "team")}
+        engagement = self._engagement(agency, "bench-freeze", "FRZ", people)
+        issued = api_token_create(
+            engagement=engagement,
+            name=f"Freeze bench {time.time_ns()}",
+            scope=ApiToken.Scope.WRITE,
+            created_by=people["admin"],
+        )
+        # Filing a ticket then enqueues a webhook delivery after commit (never sent: no worker).
+        webhook = webhook_create(
+            engagement=engagement,
+            created_by=people["admin"],
+            target_url="https://8.8.8.8/tandem-bench",
+            events=[WebhookEvent.TICKET_CREATED],
+        )
+        try:
+            result = bench_broker_freeze(
+                engagement_slug=engagement.slug, token=issued.raw_key, seconds=seconds
+            )
+        finally:
+            webhook.delete()
+            ApiToken.objects.filter(pk=issued.token.pk).delete()
+            Ticket.objects.filter(engagement=engagement).delete()
+        base, frozen = result.baseline, result.frozen
+        base_p95 = p95(base.latencies)
+        frozen_p95 = p95(frozen.latencies)
+        for failure in (base.failures + frozen.failures)[:5]:
+            self._say(f"failed: {failure}")
+        slow = sum(1 for latency in frozen.latencies if latency > 1000)
+        return [
+            Measurement(
+                "API (file a ticket, read the list), Redis up",
+                len(base.latencies),
+                statistics.median(base.latencies),
+                base_p95,
+                note=f"{len(base.failures)} failed",
+            ),
+            Measurement(
+                "Same, Redis frozen (SIGSTOP)",
+                len(frozen.latencies),
+                statistics.median(frozen.latencies),
+                frozen_p95,
+                note=f"{len(frozen.failures)} failed; {slow} over 1 s; floor = p95 with Redis up",
+                floor_ms=base_p95,
+                ratio=frozen_p95 / base_p95 if base_p95 else None,
+            ),
+            Measurement(
+                "/readyz during the freeze",
+                1,
+                result.readyz_ms,
+                result.readyz_ms,
+                note=f"{result.readyz_status} {orjson.dumps(result.readyz_body).decode()}",
+            ),
         ]
 
     def _reviews(self, tickets: int) -> list[Measurement]:

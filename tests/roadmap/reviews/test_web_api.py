@@ -71,15 +71,16 @@ def test_the_api_refuses_to_change_a_snapshot(api_client, engagement, team, snap
     assert ReviewSnapshot.objects.get().data == data
 
 
-@pytest.mark.parametrize("body", [{"snapshot": 1}, {"snapshot": {"data": 2}}, [1, 2]])
-def test_the_api_refuses_any_body_sent_to_change_a_snapshot(api_client, team, snapshot, body):
+def test_the_api_refuses_any_body_sent_to_change_a_snapshot(api_client, team, snapshot):
     # A field named like the service's own argument once raised a TypeError (500).
     data = dict(snapshot.data)
     url = f"/api/v1/engagements/nordfer/reviews/{snapshot.review_id}/snapshot/"
+    api = _api(api_client, team["director"])
 
-    response = _api(api_client, team["director"]).patch(url, body, format="json", secure=True)
+    for body in ({"snapshot": 1}, {"snapshot": {"data": 2}}, [1, 2]):
+        response = api.patch(url, body, format="json", secure=True)
 
-    assert (response.status_code, response.json()["reasons"]) == (409, [FROZEN])
+        assert (response.status_code, response.json()["reasons"]) == (409, [FROZEN]), body
     assert ReviewSnapshot.objects.get().data == data
 
 
