@@ -44,6 +44,7 @@ from backlog.models import (
     Sprint,
     StakeholderScore,
     Status,
+    SuccessMetric,
     Ticket,
     TicketHistory,
 )
@@ -280,13 +281,13 @@ def ticket_detail(*, engagement: Engagement, key: str) -> TicketDetail | None:
 
 
 # What filing a ticket never writes: its detail needs not read them (see ticket_detail_filed).
-UNWRITTEN_BY_FILING = (
-    "criteria",
-    "success_metrics",
-    "qa_verdicts",
-    "comments",
-    "stakeholder_scores",
-)
+UNWRITTEN_BY_FILING: dict[str, type[models.Model]] = {
+    "criteria": AcceptanceCriterion,
+    "success_metrics": SuccessMetric,
+    "qa_verdicts": QAVerdict,
+    "comments": Comment,
+    "stakeholder_scores": StakeholderScore,
+}
 
 
 def ticket_detail_filed(*, ticket: Ticket) -> TicketDetail:
@@ -302,11 +303,16 @@ def ticket_detail_filed(*, ticket: Ticket) -> TicketDetail:
             "impact_analysis__author",
             "initiative_decided_by",
         )
-        .prefetch_related("labels")
+        .prefetch_related(
+            "labels",
+            # Known empty: an empty queryset is "prefetched" without a query.
+            *(
+                Prefetch(name, queryset=model._default_manager.none())
+                for name, model in UNWRITTEN_BY_FILING.items()
+            ),
+        )
         .get(pk=ticket.pk)
     )
-    for name in UNWRITTEN_BY_FILING:
-        fresh._prefetched_objects_cache[name] = getattr(fresh, name).none()
     engagement = fresh.engagement
     settings = scoring_settings_get(engagement=engagement)
     breakdown = score_breakdown(fresh, engagement, settings, backlog_medians(engagement=engagement))

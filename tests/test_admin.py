@@ -243,6 +243,8 @@ READ_ONLY = [
     "collab.Attendee",
     "collab.ReminderDelivery",
     "collab.MeetingNotice",
+    "collab.MeetingSeries",
+    "collab.SeriesNotice",
     "collab.DigestDelivery",
     "collab.Notification",
     "collab.AgendaSection",

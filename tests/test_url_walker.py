@@ -323,6 +323,7 @@ PK_OBJECT_BY_ROUTE_NAME: dict[str, type] = {
             "reviews:review-refresh",
             "reviews:review-start",
             "reviews:decision-add",
+            "reviews:initiative-answer",
             "reviews:review-sign-off",
             "reviews:snapshot-detail",
             "reviews:diff",

@@ -21,6 +21,7 @@ from backlog.markdown import render_markdown
 from backlog.models import (
     Confidence,
     FoundBy,
+    InitiativeDecision,
     Kind,
     Origin,
     RiskLevel,
@@ -294,6 +295,8 @@ class TicketLinksOutputSerializer(serializers.Serializer):
     stakeholder_scores = serializers.URLField()
     history = serializers.URLField()
     acceptance = serializers.URLField()
+    initiative_answer = serializers.URLField()
+    qa_exception = serializers.URLField()
 
 
 LINK_ROUTES = {
@@ -306,6 +309,8 @@ LINK_ROUTES = {
     "stakeholder_scores": "api-stakeholder-score-list",
     "history": "api-ticket-history",
     "acceptance": "api-ticket-acceptance",
+    "initiative_answer": "api-initiative-answer",
+    "qa_exception": "api-qa-exception",
 }
 
 
@@ -474,6 +479,48 @@ class TicketAcceptanceOutputSerializer(serializers.Serializer):
     person = PersonBriefOutputSerializer()
     decided_at = serializers.DateTimeField()
     ticket_status = serializers.ChoiceField(choices=Status.choices, source="ticket.status")
+
+
+class InitiativeAnswerInputSerializer(StrictInputSerializer):
+    decision = serializers.ChoiceField(choices=InitiativeDecision.choices)
+    reason = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_("Required when the initiative is declined."),
+    )
+
+
+class InitiativeAnswerOutputSerializer(serializers.Serializer):
+    """The client's answer to an agency initiative, as the ticket now holds it."""
+
+    key = serializers.CharField()
+    origin = serializers.ChoiceField(choices=Origin.choices)
+    decision = serializers.ChoiceField(
+        choices=InitiativeDecision.choices, source="initiative_decision"
+    )
+    decided_by = PersonBriefOutputSerializer(source="initiative_decided_by")
+    decided_at = serializers.DateTimeField(source="initiative_decided_at")
+
+
+class QAExceptionInputSerializer(StrictInputSerializer):
+    person = EngagementMemberField(
+        help_text=_(
+            "Email address of the member holding the tester role who may give this ticket's "
+            "QA verdict although they are its assignee or wrote its criteria."
+        )
+    )
+    reason = serializers.CharField(help_text=_("Why this ticket may be verified by its author."))
+
+
+class QAExceptionOutputSerializer(serializers.Serializer):
+    """The director's exception to the separation of duties for one ticket."""
+
+    ticket = serializers.CharField(source="ticket.key")
+    person = PersonBriefOutputSerializer()
+    granted_by = PersonBriefOutputSerializer()
+    reason = serializers.CharField()
+    granted_at = serializers.DateTimeField()
 
 
 # --- Analysis, QA, comments, scores, history ---------------------------------------------------

@@ -54,6 +54,16 @@ urlpatterns = [
         name="api-stakeholder-score-list",
     ),
     path(
+        f"{TICKET}initiative-answer/",
+        views_analysis.InitiativeAnswerApi.as_view(),
+        name="api-initiative-answer",
+    ),
+    path(
+        f"{TICKET}qa-exception/",
+        views_analysis.QAExceptionApi.as_view(),
+        name="api-qa-exception",
+    ),
+    path(
         "engagements/<slug:slug>/backlog-settings/",
         views_settings.BacklogSettingsApi.as_view(),
         name="api-backlog-settings",

@@ -1,23 +1,31 @@
-"""What hangs off a ticket through the API: acceptance criteria, QA verdicts, comments and the
-client stakeholders' scores. Each is reached through its ticket, inside the engagement of the
-URL (404 otherwise); creations honour ``Idempotency-Key``."""
+"""What hangs off a ticket through the API: acceptance criteria, QA verdicts, comments, the
+client stakeholders' scores, the client's answer to an agency initiative and the director's
+exception to the separation of duties. Each is reached through its ticket, inside the
+engagement of the URL (404 otherwise); creations honour ``Idempotency-Key``."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backlog.api.common import TICKET_KEY, acting_person, id_parameter, ticket_or_404
+from backlog.api.common import TICKET_KEY, acting_person, id_parameter, refused, ticket_or_404
 from backlog.api.serializers import (
     CommentInputSerializer,
     CommentOutputSerializer,
     CriterionCreateInputSerializer,
     CriterionOutputSerializer,
     CriterionUpdateInputSerializer,
+    InitiativeAnswerInputSerializer,
+    InitiativeAnswerOutputSerializer,
+    QAExceptionInputSerializer,
+    QAExceptionOutputSerializer,
     QAVerdictInputSerializer,
     QAVerdictOutputSerializer,
     StakeholderScoreInputSerializer,
@@ -36,6 +44,8 @@ from backlog.services import (
     criterion_add,
     criterion_delete,
     criterion_update,
+    initiative_answer,
+    qa_exception_grant,
     qa_verdict_record,
     stakeholder_score_set,
 )
@@ -44,7 +54,8 @@ from collab.common.idempotency import idempotent_create
 from collab.common.lookup import found_or_404
 from collab.common.pagination import CursorPagination
 from collab.models import Engagement
-from roles.policy import Action, engagement_for, require
+from roles.models import CLIENT_ROLES, Role
+from roles.policy import Action, engagement_for, require, roles_of
 
 
 def _criterion_context(request: Request, engagement: Engagement, ticket: Ticket) -> dict:
@@ -259,3 +270,67 @@ class StakeholderScoreListApi(_TicketPartListApi):
         # The service refuses (403) anyone but a client person: a token never scores.
         row = stakeholder_score_set(actor=request.user, ticket=ticket, **serializer.validated_data)
         return Response(StakeholderScoreOutputSerializer(row).data)
+
+
+@extend_schema(parameters=[ENGAGEMENT_SLUG, TICKET_KEY])
+class InitiativeAnswerApi(APIView):
+    """A client person (the director or a stakeholder) accepts or declines an agency
+    initiative; only that answer counts in the proactivity indicator. A later answer replaces
+    the earlier one; both stay in the ticket's history. Never a token, never the agency."""
+
+    @extend_schema(
+        request=InitiativeAnswerInputSerializer, responses=InitiativeAnswerOutputSerializer
+    )
+    def post(self, request: Request, slug: str, key: str) -> Response:
+        engagement = engagement_for(request.user, slug=slug)
+        # Only a client person in force answers: never the agency, never a token (403).
+        if not roles_of(request.user, engagement) & CLIENT_ROLES:
+            raise PermissionDenied(_("Only the client's director or stakeholders can do this."))
+        ticket = ticket_or_404(engagement=engagement, key=key)
+        serializer = InitiativeAnswerInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = initiative_answer(actor=request.user, ticket=ticket, **serializer.validated_data)
+        return Response(InitiativeAnswerOutputSerializer(ticket).data)
+
+
+@extend_schema(parameters=[ENGAGEMENT_SLUG, TICKET_KEY])
+class QAExceptionApi(APIView):
+    """The client's director (only) lets a tester who is the ticket's assignee or an author of
+    its criteria give its QA verdict, for this ticket only, saying why; once per ticket."""
+
+    @extend_schema(
+        request=QAExceptionInputSerializer,
+        responses={
+            201: QAExceptionOutputSerializer,
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="application/problem+json"),
+        },
+    )
+    def post(self, request: Request, slug: str, key: str) -> Response:
+        engagement = engagement_for(request.user, slug=slug)
+        if Role.DIRECTOR not in roles_of(request.user, engagement):
+            raise PermissionDenied(
+                _("Only the client's director may grant an exception to the separation of duties.")
+            )
+        ticket = ticket_or_404(engagement=engagement, key=key)
+        serializer = QAExceptionInputSerializer(
+            data=request.data, context={"engagement": engagement}
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+
+        def create() -> Response:
+            try:
+                exception = qa_exception_grant(
+                    actor=request.user, ticket=ticket, person=data["person"], reason=data["reason"]
+                )
+            except ValidationError as error:
+                # The ticket's state refuses (closed, or an exception already granted): 409.
+                if hasattr(error, "error_dict") and set(error.error_dict) == {"ticket"}:
+                    return refused(request, error.messages)
+                raise
+            exception.ticket = ticket
+            return Response(
+                QAExceptionOutputSerializer(exception).data, status=status.HTTP_201_CREATED
+            )
+
+        return idempotent_create(request, create)

@@ -54,7 +54,7 @@ def ticket_numbers_reserve(*, engagement: Engagement, count: int) -> int:
             [engagement.pk, count],
         )
         (last,) = cursor.fetchone()
-    return last - count + 1
+    return int(last) - count + 1
 
 
 def ticket_number_allocate(*, engagement: Engagement) -> int:

@@ -253,7 +253,7 @@ def ranking_drift(*, engagement: Engagement, limit: int = 20) -> list[RankingDri
     return drift
 
 
-def _facets(rows: list[dict[str, Any]]) -> dict[tuple, int]:
+def _facets(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], int]:
     return {tuple(row[column] for column in FACET_COLUMNS): row["count"] for row in rows}
 
 
@@ -265,9 +265,9 @@ def facets_recount(*, engagement: Engagement) -> int:
     if connection.vendor != "postgresql":
         return 0
     BacklogFacet.objects.filter(engagement=engagement).delete()
+    # The facet table's columns are named as the ticket's (``FACET_COLUMNS`` are columns).
     columns = ", ".join(
-        connection.ops.quote_name(Ticket._meta.get_field(name.removesuffix("_id")).column)
-        for name in ("engagement_id", *FACET_COLUMNS)
+        connection.ops.quote_name(name) for name in ("engagement_id", *FACET_COLUMNS)
     )
     with connection.cursor() as cursor:
         cursor.execute(

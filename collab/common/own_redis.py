@@ -18,7 +18,7 @@ def free_port() -> int:
     """A TCP port nothing listens on at the moment, on the loopback address."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
 class OwnRedis:
@@ -27,7 +27,7 @@ class OwnRedis:
     def __init__(self, folder: Path) -> None:
         self.port = free_port()
         self.folder = folder
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:

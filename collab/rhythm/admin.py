@@ -26,11 +26,13 @@ from collab.rhythm.models import (
     Meeting,
     MeetingNotes,
     MeetingNotice,
+    MeetingSeries,
     Notification,
     Outcome,
     PersonPreferences,
     ReminderDelivery,
     RhythmSettings,
+    SeriesNotice,
 )
 from collab.rhythm.services import (
     action_item_complete,
@@ -217,6 +219,39 @@ class MeetingNoticeAdmin(ReadOnlyAdmin):
     list_filter = ("engagement", "kind", "state", "next_attempt_at")
     search_fields = ("person__email", "meeting__title", "message_id")
     list_select_related = ("engagement", "meeting", "person")
+    date_hierarchy = "next_attempt_at"
+    ordering = ("-next_attempt_at", "-pk")
+
+
+@admin.register(MeetingSeries)
+class MeetingSeriesAdmin(ReadOnlyAdmin):
+    """The engagements' weekly syncs as recurring calendar events: their rule follows the
+    engagement's cadence (changed on the engagement), never here."""
+
+    list_display = (
+        "engagement",
+        "kind",
+        "starts_on",
+        "weekday",
+        "local_time",
+        "time_zone",
+        "duration_minutes",
+        "sequence",
+    )
+    list_filter = ("engagement", "kind")
+    search_fields = ("engagement__name",)
+    list_select_related = ("engagement",)
+    ordering = ("engagement", "kind")
+
+
+@admin.register(SeriesNotice)
+class SeriesNoticeAdmin(ReadOnlyAdmin):
+    """A series' invitation or cancellation to one person: sweep only."""
+
+    list_display = ("engagement", "series", "person", "kind", "sequence", "state", "sent_at")
+    list_filter = ("engagement", "kind", "state", "next_attempt_at")
+    search_fields = ("person__email", "message_id")
+    list_select_related = ("engagement", "series", "person")
     date_hierarchy = "next_attempt_at"
     ordering = ("-next_attempt_at", "-pk")
 

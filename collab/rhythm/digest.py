@@ -35,6 +35,7 @@ from collab.rhythm.models import (
 from collab.rhythm.notify import DIGEST_NOTE, meeting_label
 from collab.rhythm.scheduling import rhythm_settings_get
 from collab.rhythm.sending import SweepResult, drain, send_chunk
+from collab.rhythm.series import series_digest_calendar, series_digest_changes
 
 DIGEST_HOUR = dt.time(8, 0)
 TicketsWaiting = Callable[[User], list[TicketFact]]
@@ -136,7 +137,7 @@ def digest_calendar_changes(*, person: User, now: dt.datetime) -> list[Meeting]:
     )
     return list(
         Meeting.objects.filter(pk__in=meeting_ids, attendees__person=person)
-        .select_related("engagement", "organizer")
+        .select_related("engagement", "organizer", "series")
         .prefetch_related(Prefetch("attendees", queryset=Attendee.objects.select_related("person")))
         .order_by("starts_at", "pk")
     )
@@ -175,10 +176,15 @@ def _digest_message(
             tickets_waiting=tickets_waiting,
         )
         changes = digest_calendar_changes(person=person, now=now)
-        if not any(content.values()) and not changes:
+        series = [
+            series_digest_calendar(notice, now)
+            for notice in series_digest_changes(person=person, now=now)
+        ]
+        if not any(content.values()) and not changes and not series:
             return None
         subject = _("Your Tandem day: %(date)s") % {"date": delivery.local_date.isoformat()}
-        labels = [meeting_label(meeting) for meeting in changes]
+        labels = [label for label, _ics, _method in series]
+        labels += [meeting_label(meeting) for meeting in changes]
     message = build_message(
         person=person,
         subject=subject,
@@ -190,6 +196,8 @@ def _digest_message(
         },
         message_id=delivery.message_id,
     )
+    for number, (_label, ics, method) in enumerate(series, start=1):
+        message.attach(calendar_part(ics, method, filename=f"series-{number}.ics"))
     _attach_calendars(message, person, changes)
     return message
 

@@ -26,11 +26,13 @@ __all__ = [
     "Meeting",
     "MeetingNotes",
     "MeetingNotice",
+    "MeetingSeries",
     "Notification",
     "Outcome",
     "PersonPreferences",
     "ReminderDelivery",
     "RhythmSettings",
+    "SeriesNotice",
 ]
 
 DEFAULT_REMINDER_OFFSETS = [1440, 60]
@@ -94,6 +96,42 @@ class PersonPreferences(models.Model):
         return f"{self.person_id}: {self.notification_mode}"
 
 
+class MeetingSeries(models.Model):
+    """The weekly syncs of an engagement as one recurring event of people's calendars: each
+    person gets one invitation for the series (an RRULE from ``starts_on``), a change to one
+    occurrence is sent as that occurrence only (RECURRENCE-ID), a cadence change as one updated
+    series (``sequence`` raised). The rule is the engagement's cadence when it was last set."""
+
+    engagement = models.ForeignKey(
+        "collab.Engagement", on_delete=models.CASCADE, related_name="meeting_series"
+    )
+    kind = models.CharField(_("kind"), max_length=16)
+    # The Monday of the series' first week under its current rule.
+    starts_on = models.DateField(_("first week"))
+    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    local_time = models.TimeField(_("time"))
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("meeting series")
+        verbose_name_plural = _("meeting series")
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "kind"], name="series_one_per_kind"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="series_weekday_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engagement_id}: {self.kind} from {self.starts_on}"
+
+    @property
+    def uid(self) -> str:
+        return f"series-{self.pk}@tandem"
+
+
 class Meeting(models.Model):
     """A meeting of an engagement. Occurrences of a cadence carry ``occurrence_date``, the
     first day of their cadence period (the Monday of the week for a weekly sync, the first day
@@ -136,6 +174,15 @@ class Meeting(models.Model):
         _("moved"), default=False, help_text=_("Moved by hand: cadence changes leave it alone.")
     )
     missing_roles = models.JSONField(default=list, blank=True)
+    # The recurring event this occurrence belongs to in calendars (syncs scheduled from the
+    # cadence); none for an ad-hoc meeting, a review, or a sync scheduled before series existed.
+    series = models.ForeignKey(
+        MeetingSeries,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meetings",
+    )
     sequence = models.PositiveIntegerField(default=0)
     agenda_built_at = models.DateTimeField(null=True, blank=True)
     held_at = models.DateTimeField(_("held"), null=True, blank=True)
@@ -284,6 +331,35 @@ class MeetingNotice(_Delivery):
 
     def __str__(self) -> str:
         return f"{self.meeting_id}/{self.person_id}/{self.kind}/{self.sequence}: {self.state}"
+
+
+class SeriesNotice(_Delivery):
+    """An email about a whole series to one person: its invitation (``update``, sent once per
+    person and series, again only when the series itself changes) or its cancellation for
+    someone who left (``cancel``); one per (series, person, kind, sequence)."""
+
+    engagement = models.ForeignKey("collab.Engagement", on_delete=models.CASCADE, related_name="+")
+    series = models.ForeignKey(MeetingSeries, on_delete=models.CASCADE, related_name="notices")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=MeetingNotice.Kind.choices)
+    sequence = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("series notice")
+        verbose_name_plural = _("series notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "person", "kind", "sequence"],
+                name="series_notice_once_per_change",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="series_notice_state_next"),
+            models.Index(fields=["series", "person"], name="series_notice_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series_id}/{self.person_id}/{self.kind}/{self.sequence}: {self.state}"
 
 
 class DigestDelivery(_Delivery):

@@ -48,6 +48,7 @@ from collab.rhythm.notify import meeting_label
 from collab.rhythm.scheduling import rhythm_settings_get
 from collab.rhythm.selectors import minutes_get
 from collab.rhythm.sending import SEND_ERRORS, SweepResult, drain, send_chunk
+from collab.rhythm.series import series_notices_send
 
 logger = logging.getLogger(__name__)
 
@@ -328,7 +329,10 @@ def reminders_send(
     try:
         deliveries = list(
             ReminderDelivery.objects.filter(pk__in=ids).select_related(
-                "meeting__engagement__rhythm_settings", "meeting__organizer", "person__preferences"
+                "meeting__engagement__rhythm_settings",
+                "meeting__organizer",
+                "meeting__series",
+                "person__preferences",
             )
         )
         attendees = _attendees_by_meeting({delivery.meeting_id for delivery in deliveries})
@@ -418,7 +422,7 @@ def notices_send(
     try:
         notices = list(
             MeetingNotice.objects.filter(pk__in=ids).select_related(
-                "meeting__engagement", "meeting__organizer", "person"
+                "meeting__engagement", "meeting__organizer", "meeting__series", "person"
             )
         )
         attendees = _attendees_by_meeting({notice.meeting_id for notice in notices})
@@ -439,21 +443,25 @@ def notices_send(
 
 
 def notices_sweep(*, budget: Budget | None = None) -> SweepResult:
-    """Send every due notice, chunk by chunk, within the time budget."""
+    """Send every due notice (of one meeting, then of a series), chunk by chunk, within the
+    time budget."""
     cache = _SweepCache()
-    return drain(lambda: notices_send(now=timezone.now(), cache=cache), budget or Budget())
+    budget = budget or Budget()
+    meetings = drain(lambda: notices_send(now=timezone.now(), cache=cache), budget)
+    return meetings + drain(lambda: series_notices_send(now=timezone.now()), budget)
 
 
 def reminders_sweep(*, now: dt.datetime | None = None, budget: Budget | None = None) -> SweepResult:
     """One run of the every-minute sweep: write what fell due, then deliver chunk by chunk,
-    reminders then notices, until nothing is due or the time budget is spent (``more``: the
-    task chains another run)."""
+    reminders then notices (of one meeting, then of a series), until nothing is due or the
+    time budget is spent (``more``: the task chains another run)."""
     budget = budget or Budget()
     materialised = reminders_materialise(now=now or timezone.now())
     cache = _SweepCache()
     reminders = drain(lambda: reminders_send(now=now or timezone.now(), cache=cache), budget)
     notices = drain(lambda: notices_send(now=now or timezone.now(), cache=cache), budget)
-    return SweepResult(materialised=materialised) + reminders + notices
+    series = drain(lambda: series_notices_send(now=now or timezone.now()), budget)
+    return SweepResult(materialised=materialised) + reminders + notices + series
 
 
 __all__ = [

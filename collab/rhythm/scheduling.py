@@ -26,10 +26,17 @@ from collab.rhythm.models import (
     DeliveryState,
     Meeting,
     MeetingNotice,
+    MeetingSeries,
     ReminderDelivery,
     RhythmSettings,
 )
 from collab.rhythm.notify import meeting_invitations_create, meeting_notices_create
+from collab.rhythm.series import (
+    series_invitations_create,
+    series_leave,
+    series_rule_change,
+    sync_series_get_or_create,
+)
 
 SYNC_WEEKS_AHEAD = 8
 PERIOD_MONTHS = {
@@ -150,7 +157,12 @@ def _next_unheld_review_slot(*, engagement: Engagement, now: dt.datetime) -> Slo
 
 
 def _ensure_occurrence(
-    *, engagement: Engagement, kind: str, slot: Slot, people: MeetingPeople
+    *,
+    engagement: Engagement,
+    kind: str,
+    slot: Slot,
+    people: MeetingPeople,
+    series: MeetingSeries | None = None,
 ) -> tuple[Meeting, bool]:
     existing = Meeting.objects.filter(
         engagement=engagement, kind=kind, occurrence_date=slot.occurrence_date
@@ -166,6 +178,7 @@ def _ensure_occurrence(
         occurrence_date=slot.occurrence_date,
         organizer=people.organizer,
         missing_roles=people.missing_roles,
+        series=series,
     )
     try:
         # A second scheduler creating the same occurrence at the same moment loses on the
@@ -199,6 +212,28 @@ def _ensure_attendees(meetings: list[Meeting], people: MeetingPeople) -> list[At
     return new
 
 
+def _sync_series(engagement: Engagement, slots: list[Slot]) -> MeetingSeries | None:
+    """The series the engagement's new sync occurrences join: created with the first week that
+    has no occurrence yet, so that syncs scheduled before series existed (invited one by one)
+    stay outside its RRULE."""
+    existing = MeetingSeries.objects.filter(
+        engagement=engagement, kind=Meeting.Kind.WEEKLY_SYNC
+    ).first()
+    if existing is not None:
+        return existing
+    taken = set(
+        Meeting.objects.filter(
+            engagement=engagement,
+            kind=Meeting.Kind.WEEKLY_SYNC,
+            occurrence_date__in=[slot.occurrence_date for slot in slots],
+        ).values_list("occurrence_date", flat=True)
+    )
+    missing = [slot for slot in slots if slot.occurrence_date not in taken]
+    if not missing:
+        return None
+    return sync_series_get_or_create(engagement=engagement, starts_on=missing[0].occurrence_date)
+
+
 @dataclass(frozen=True)
 class ScheduleResult:
     created: int
@@ -215,16 +250,23 @@ def meetings_schedule(
 ) -> ScheduleResult:
     """Keep the next eight weekly syncs and the next roadmap review of an active engagement
     scheduled, with their attendees; running it again creates nothing (one occurrence per
-    cadence period). Cancelled or moved occurrences stay as they are. Each person newly on an
-    upcoming occurrence gets its invitation once (a notice row, sent after commit)."""
+    cadence period). Cancelled or moved occurrences stay as they are. Each person gets the
+    syncs' series invitation once (the next week's sync is in its RRULE already) and the
+    review's invitation once (notice rows, sent after commit)."""
     now = now or timezone.now()
     if engagement.status != Engagement.Status.ACTIVE:
         return ScheduleResult(created=0, syncs=[], review=None)
     created = 0
     syncs: list[Meeting] = []
-    for slot in sync_slots(engagement=engagement, now=now):
+    slots = sync_slots(engagement=engagement, now=now)
+    series = _sync_series(engagement, slots)
+    for slot in slots:
         meeting, new = _ensure_occurrence(
-            engagement=engagement, kind=Meeting.Kind.WEEKLY_SYNC, slot=slot, people=sync_people
+            engagement=engagement,
+            kind=Meeting.Kind.WEEKLY_SYNC,
+            slot=slot,
+            people=sync_people,
+            series=series,
         )
         created += new
         syncs.append(meeting)
@@ -243,7 +285,12 @@ def meetings_schedule(
         (Meeting.Kind.ROADMAP_REVIEW, review_people),
     ):
         meetings = list(upcoming.filter(kind=kind).select_related("engagement"))
-        meeting_invitations_create(attendees=_ensure_attendees(meetings, people))
+        added = _ensure_attendees(meetings, people)
+        # Occurrences of the series are invited to once, as the series; others one by one.
+        in_series = [a for a in added if a.meeting.series_id is not None]
+        if series is not None and in_series:
+            series_invitations_create(series=series, people={a.person for a in in_series})
+        meeting_invitations_create(attendees=[a for a in added if a.meeting.series_id is None])
         upcoming.filter(kind=kind).exclude(missing_roles=people.missing_roles).update(
             missing_roles=people.missing_roles
         )
@@ -258,7 +305,7 @@ def _forget_unsent_reminders(meeting: Meeting) -> None:
     ).delete()
 
 
-def _reschedule(meeting: Meeting, slot: Slot, now: dt.datetime) -> None:
+def _reschedule(meeting: Meeting, slot: Slot, now: dt.datetime, *, notify: bool = True) -> None:
     meeting.occurrence_date = slot.occurrence_date
     meeting.starts_at = slot.starts_at
     meeting.ends_at = slot.ends_at
@@ -276,13 +323,15 @@ def _reschedule(meeting: Meeting, slot: Slot, now: dt.datetime) -> None:
         ]
     )
     _forget_unsent_reminders(meeting)
-    meeting_notices_create(meeting=meeting, kind=MeetingNotice.Kind.UPDATE)
+    if notify:
+        meeting_notices_create(meeting=meeting, kind=MeetingNotice.Kind.UPDATE)
 
 
 @transaction.atomic
 def engagement_cadence_changed(*, engagement: Engagement, now: dt.datetime | None = None) -> int:
     """Move the engagement's future, still scheduled and not individually moved occurrences to
-    its new cadence (held, past, cancelled and moved ones stay); returns how many moved."""
+    its new cadence (held, past, cancelled and moved ones stay), and give the syncs' series the
+    new rule (one updated series invitation per person); returns how many moved."""
     now = now or timezone.now()
     future = (
         Meeting.objects.select_for_update()
@@ -321,8 +370,16 @@ def engagement_cadence_changed(*, engagement: Engagement, now: dt.datetime | Non
             meeting.occurrence_date,
         ):
             continue
-        _reschedule(meeting, slot, now)
+        # An occurrence of the series moves with it: the series' one updated invitation
+        # below carries the new rule, not one email per occurrence.
+        _reschedule(meeting, slot, now, notify=meeting.series_id is None)
         moved += 1
+    series = MeetingSeries.objects.filter(
+        engagement=engagement, kind=Meeting.Kind.WEEKLY_SYNC
+    ).first()
+    if series is not None:
+        series.engagement = engagement
+        series_rule_change(series=series, engagement=engagement, now=now)
     return moved
 
 
@@ -481,8 +538,9 @@ def attendee_leave_upcoming(
     *, engagement_id: int, person_id: int, now: dt.datetime | None = None
 ) -> int:
     """Take someone who left the engagement off its meetings still to come, with the notices
-    and reminders not yet sent to them about any of its meetings; past meetings keep their
-    attendance. Returns how many meetings they left."""
+    and reminders not yet sent to them about any of its meetings; the syncs' series their
+    calendar holds is cancelled for them. Past meetings keep their attendance. Returns how many
+    meetings they left."""
     now = now or timezone.now()
     left, _detail = Attendee.objects.filter(
         engagement_id=engagement_id,
@@ -497,4 +555,5 @@ def attendee_leave_upcoming(
     ReminderDelivery.objects.filter(
         engagement_id=engagement_id, person_id=person_id, state__in=unsent
     ).update(state=DeliveryState.SKIPPED, note="left the engagement")
+    series_leave(engagement_id=engagement_id, person_id=person_id)
     return left

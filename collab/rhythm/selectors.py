@@ -323,6 +323,8 @@ def calendar_feed_for_token(
                 summary=meeting_label(meeting),
                 description=meeting_url(meeting),
                 alarm_offsets=[] if preferences.reminder_opt_out else _offsets(meeting),
+                # A feed is a calendar of its own: each meeting under its own UID.
+                as_occurrence=False,
             )
             for meeting in meetings
         ]

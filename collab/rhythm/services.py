@@ -1,8 +1,9 @@
 """Every write of the rhythm; callers import from here.
 
-Scheduling (``scheduling``), reminders and notices (``reminders``), agenda (``agenda``),
-outcomes (``outcomes``) and the digest (``digest``) live in their own modules; people's
-preferences, the inbox and rhythm settings are below.
+Scheduling (``scheduling``, with the syncs' series and its invitations in ``series``),
+reminders and notices (``reminders``), agenda (``agenda``), outcomes (``outcomes``) and the
+digest (``digest``) live in their own modules; people's preferences, the inbox and rhythm
+settings are below.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backlog.models import Status, TicketHistory
+from backlog.models import Origin, Status, Ticket, TicketHistory
 from collab.models import Engagement, User
 from collab.rhythm.models import Attendee, Meeting
 from roadmap.models import RoadmapSettings
@@ -98,6 +98,22 @@ def decision_list(*, review: Review) -> QuerySet[ReviewDecision]:
         ReviewDecision.objects.filter(review=review)
         .select_related("recorded_by", "ticket", "ticket__engagement")
         .order_by("created_at", "pk")
+    )
+
+
+def initiatives_awaiting_answer(*, review: Review) -> QuerySet[Ticket]:
+    """The agency initiatives proposed during the review's period that no client person has
+    accepted or declined yet, in the order they were filed."""
+    return (
+        Ticket.objects.filter(
+            engagement_id=review.engagement_id,
+            origin=Origin.AGENCY_INITIATIVE,
+            initiative_decision="",
+            created_at__gte=review.period_start,
+            created_at__lt=review.period_end,
+        )
+        .select_related("engagement")
+        .order_by("number")
     )
 
 

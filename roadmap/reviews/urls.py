@@ -13,6 +13,11 @@ urlpatterns = [
     path(f"{R}<int:pk>/refresh/", views.review_refresh, name="review-refresh"),
     path(f"{R}<int:pk>/start/", views.review_start, name="review-start"),
     path(f"{R}<int:pk>/decisions/", views.decision_add, name="decision-add"),
+    path(
+        f"{R}<int:pk>/initiatives/<str:key>/answer/",
+        views.initiative_answer,
+        name="initiative-answer",
+    ),
     path(f"{R}<int:pk>/sign-off/", views.review_sign_off, name="review-sign-off"),
     path(f"{R}<int:pk>/snapshot/", views.snapshot_detail, name="snapshot-detail"),
     path(f"{R}<int:pk>/diff/", views.diff, name="diff"),

@@ -3,16 +3,22 @@ two snapshots (and its printable version) and value realisation."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from backlog import services as backlog_services
+from backlog.forms import InitiativeAnswerForm
+from backlog.models import InitiativeDecision, Ticket
 from backlog.selectors import ticket_get
 from collab.common.lookup import found_or_404
 from collab.forms import add_service_errors
@@ -31,6 +37,7 @@ from roadmap.reviews.forms import DecisionForm, RealisationForm
 from roadmap.reviews.models import Review, ReviewSnapshot, ReviewState
 from roadmap.reviews.selectors import QuarterAccuracy
 from roles import policy
+from roles.models import CLIENT_ROLES
 from roles.policy import Action
 
 
@@ -63,6 +70,20 @@ def review_list(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _initiative_rows(
+    review: Review, *, bound: tuple[str, InitiativeAnswerForm] | None = None
+) -> list[dict[str, Any]]:
+    """The initiatives awaiting the client's answer, each with its answer form (the one just
+    refused keeps what was typed and its errors)."""
+    return [
+        {
+            "ticket": ticket,
+            "form": bound[1] if bound and bound[0] == ticket.key else InitiativeAnswerForm(),
+        }
+        for ticket in selectors.initiatives_awaiting_answer(review=review)
+    ]
+
+
 def _render_review(
     request: HttpRequest,
     engagement: Engagement,
@@ -71,8 +92,11 @@ def _render_review(
     form: DecisionForm | None = None,
     errors: Sequence[object] | None = None,
     status: int = 200,
+    initiative_form: tuple[str, InitiativeAnswerForm] | None = None,
 ) -> HttpResponse:
-    editor = holds(request.user, engagement, REVIEW_EDITORS)
+    # One read of the person's roles answers every "may they" of the page.
+    roles = policy.roles_of(request.user, engagement)
+    editor = bool(roles & REVIEW_EDITORS)
     return render(
         request,
         "roadmap/reviews/review_detail.html",
@@ -83,8 +107,7 @@ def _render_review(
             "pack": review.pack,
             "decisions": selectors.decision_list(review=review),
             "overdue": selectors.is_overdue(review),
-            "can_start": review.state == ReviewState.PREPARING
-            and holds(request.user, engagement, SESSION_RUNNERS),
+            "can_start": review.state == ReviewState.PREPARING and bool(roles & SESSION_RUNNERS),
             "can_refresh": review.state == ReviewState.PREPARING and editor,
             "decision_form": (form or DecisionForm())
             if review.state == ReviewState.IN_SESSION and editor
@@ -95,6 +118,8 @@ def _render_review(
             if review.state != ReviewState.SIGNED_OFF
             else [],
             "errors": errors or [],
+            "initiatives": _initiative_rows(review, bound=initiative_form),
+            "can_answer_initiatives": bool(roles & CLIENT_ROLES),
         },
         status=status,
     )
@@ -173,6 +198,69 @@ def review_sign_off(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return _render_review(request, engagement, review, errors=refused.refusals, status=409)
     messages.success(request, _("Review signed off: its snapshot is frozen."))
     return redirect("reviews:snapshot-detail", slug=engagement.slug, pk=review.pk)
+
+
+def _initiative_row(
+    request: HttpRequest,
+    engagement: Engagement,
+    review: Review,
+    ticket: Ticket,
+    form: InitiativeAnswerForm | None,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "roadmap/reviews/_initiative_row.html",
+        {
+            "engagement": engagement,
+            "review": review,
+            "row": {"ticket": ticket, "form": form},
+            "can_answer_initiatives": True,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def initiative_answer(request: HttpRequest, slug: str, pk: int, key: str) -> HttpResponse:
+    """A client person accepts or declines an agency initiative from the review pack, through
+    the same service as the ticket page; the agency's own answer is refused (403)."""
+    engagement = _engagement(request, slug)
+    review = _review_or_404(engagement, pk)
+    require_held(request.user, engagement, CLIENT_ROLES)
+    ticket = found_or_404(ticket_get(engagement=engagement, key=key), "ticket")
+    form = InitiativeAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            backlog_services.initiative_answer(
+                actor=request.user,
+                ticket=ticket,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if form.cleaned_data["decision"] == InitiativeDecision.ACCEPTED:
+                message = _("You accepted %(key)s.") % {"key": ticket.key}
+            else:
+                message = _("You declined %(key)s.") % {"key": ticket.key}
+            if request.htmx:
+                response = _initiative_row(request, engagement, review, ticket, None)
+                response["HX-Trigger"] = json.dumps(
+                    {"toast": {"message": message, "tone": "success"}}
+                )
+                return response
+            messages.success(request, message)
+            url = reverse("reviews:review-detail", args=[engagement.slug, review.pk])
+            return redirect(f"{url}#initiatives")
+    if request.htmx:
+        return _initiative_row(request, engagement, review, ticket, form, status=400)
+    return _render_review(
+        request, engagement, review, initiative_form=(ticket.key, form), status=400
+    )
 
 
 @login_required

@@ -184,3 +184,58 @@ def test_a_review_page_and_value_realisation_in_the_design_system(page: Page, de
     check_a11y(page)
     _no_sideways_scroll(page)
     screenshot(page, "dashboard-06-value-realisation")
+
+
+def test_the_director_answers_agency_initiatives_from_the_review_pack(
+    page: Page, page_problems, demo
+) -> None:
+    import datetime as dt
+
+    from backlog.models import Ticket
+    from roadmap.reviews.models import Review
+    from tests.backlog.factories import TicketFactory
+
+    review = Review.objects.select_related("engagement").get(pk=_latest_review_pk())
+    proposed = review.period_start + dt.timedelta(days=1)
+    accepted, declined = (
+        TicketFactory(
+            engagement=review.engagement,
+            origin="agency_initiative",
+            title=title,
+            created_at=proposed,
+        )
+        for title in ("Gift-wrap option at checkout", "Move the blog to a headless CMS")
+    )
+    log_in(page, DIRECTOR)
+
+    visit(page, reverse("reviews:review-detail", args=[SLUG, review.pk]))
+    expect(
+        page.get_by_role("heading", name="Agency initiatives awaiting the client's answer")
+    ).to_be_visible()
+    check_a11y(page)
+    _no_sideways_scroll(page)
+    screenshot(page, "dashboard-07-review-initiatives")
+
+    page.locator(f"#initiative-{accepted.key}").get_by_role("button", name="Accept").click()
+    expect(page.locator(f"#initiative-{accepted.key}")).to_contain_text("Accepted by the client")
+    row = page.locator(f"#initiative-{declined.key}")
+    row.get_by_role("button", name="Decline").click()
+    expect(row).to_contain_text("Say why the initiative is declined.")
+    # The refusal is a 400 the browser logs; the row shows it and keeps the form.
+    (refused,) = [e for e in page_problems.errors if "status of 400" in e]
+    page_problems.errors.remove(refused)
+    row.get_by_label("Reason (required to decline)").fill("Not before the summer sales")
+    row.get_by_role("button", name="Decline").click()
+    expect(row).to_contain_text("Declined by the client")
+    _no_sideways_scroll(page)
+    screenshot(page, "dashboard-08-review-initiatives-answered")
+
+    decisions = dict(
+        Ticket.objects.filter(pk__in=[accepted.pk, declined.pk]).values_list(
+            "title", "initiative_decision"
+        )
+    )
+    assert decisions == {
+        "Gift-wrap option at checkout": "accepted",
+        "Move the blog to a headless CMS": "declined",
+    }

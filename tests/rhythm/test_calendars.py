@@ -1,6 +1,7 @@
-"""Calendars: cadence occurrences send their invitations once per person and occurrence; the
-.ics carries the meeting's zone, the person's alarms and the organizer only as ORGANIZER
-(checked with two parsers); digest readers get the changed meetings' .ics attached."""
+"""Calendars: the cadence's syncs send their invitation once per person and series, a review
+once per person and occurrence; the .ics carries the meeting's zone, the person's alarms and
+the organizer only as ORGANIZER (checked with two parsers); digest readers get the changed
+meetings' .ics attached."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -46,7 +47,7 @@ def _ics(message):
     return part.get_content()
 
 
-def test_each_person_gets_each_scheduled_occurrence_once(engagement, team):
+def test_each_person_gets_the_sync_series_once_and_each_review_once(engagement, team):
     with time_machine.travel(NOW, tick=False):
         engagement_meetings_schedule(engagement=engagement, now=NOW)
         engagement_meetings_schedule(engagement=engagement, now=NOW)
@@ -56,26 +57,26 @@ def test_each_person_gets_each_scheduled_occurrence_once(engagement, team):
     occurrences = Meeting.objects.filter(engagement=engagement).count()
     assert occurrences == 9  # eight syncs and the next review
     # Syncs: director, pm, consultant (optional); review: director, consultant, pm (optional).
-    assert len(_invitations()) == 3 * 9
+    assert len(_invitations()) == 3 * 2
     pm_subjects = sorted(m.subject for m in _invitations("pm@atelier.example"))
-    assert pm_subjects.count("Invitation: Weekly sync — Nordfer Industrie") == 8
-    assert pm_subjects.count("Invitation: Roadmap review — Nordfer Industrie") == 1
-    assert Notification.objects.filter(person=team["pm"], kind="meeting_update").count() == 9
+    assert pm_subjects == [
+        "Invitation: Roadmap review — Nordfer Industrie",
+        "Invitation: Weekly sync — Nordfer Industrie",
+    ]
+    assert Notification.objects.filter(person=team["pm"], kind="meeting_update").count() == 2
 
-    # A week later the window moves on by one sync: one more invitation each, no repeats.
+    # A week later the window moves on by one sync: the series' RRULE holds it already.
     mail.outbox.clear()
     later = NOW + dt.timedelta(days=7)
     with time_machine.travel(later, tick=False):
         engagement_meetings_schedule(engagement=engagement, now=later)
         reminders_sweep()
-    assert sorted(m.to[0] for m in _invitations()) == [
-        "consultant@atelier.example",
-        "director@nordfer.example",
-        "pm@atelier.example",
-    ]
+    assert Meeting.objects.filter(kind=Meeting.Kind.WEEKLY_SYNC).count() == 9
+    assert _invitations() == []
+    assert Notification.objects.filter(person=team["pm"], kind="meeting_update").count() == 2
 
 
-def test_a_person_joining_later_gets_the_upcoming_occurrences_only(engagement, team):
+def test_a_person_joining_later_gets_the_series_once(engagement, team):
     with time_machine.travel(NOW, tick=False):
         engagement_meetings_schedule(engagement=engagement, now=NOW)
         reminders_sweep()
@@ -83,10 +84,13 @@ def test_a_person_joining_later_gets_the_upcoming_occurrences_only(engagement, t
     member(engagement, Role.TESTER, email="tester@atelier.example")
     with time_machine.travel(NOW, tick=False):
         engagement_meetings_schedule(engagement=engagement, now=NOW)
+        engagement_meetings_schedule(engagement=engagement, now=NOW)
         reminders_sweep()
 
-    assert sorted({m.to[0] for m in _invitations()}) == ["tester@atelier.example"]
-    assert len(_invitations()) == 8  # the syncs; a tester is not invited to the review
+    # The syncs' series only: a tester is not invited to the review.
+    (invitation,) = _invitations()
+    assert invitation.to == ["tester@atelier.example"]
+    assert invitation.subject == "Invitation: Weekly sync — Nordfer Industrie"
 
 
 def test_the_invitation_carries_the_zone_the_alarms_and_one_organizer_for_two_parsers(
@@ -100,13 +104,14 @@ def test_the_invitation_carries_the_zone_the_alarms_and_one_organizer_for_two_pa
     (message,) = [
         m
         for m in _invitations("director@nordfer.example")
-        if f"notice.{sync.pk}." in m.extra_headers["Message-ID"]
+        if "series." in m.extra_headers["Message-ID"]
     ]
     raw = _ics(message)
 
     assert "DTSTART;TZID=Europe/Paris:20260331T100000" in raw
     end = sync.ends_at.astimezone(PARIS).strftime("%Y%m%dT%H%M%S")
     assert f"DTEND;TZID=Europe/Paris:{end}" in raw
+    assert "RRULE:FREQ=WEEKLY;BYDAY=TU" in raw
 
     calendar = Calendar.from_ical(raw)
     (zone,) = calendar.walk("VTIMEZONE")

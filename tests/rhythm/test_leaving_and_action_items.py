@@ -67,7 +67,13 @@ def test_a_removed_member_leaves_future_meetings_feed_and_mailbox(client, engage
         meeting_move(meeting=syncs[1], starts_at=moved, ends_at=moved + dt.timedelta(hours=1))
         reminders_sweep()
 
-    assert sorted(m.to[0] for m in mail.outbox) == [
+    # The consultant's only email since: the series' cancellation, sent with the removal, so
+    # their calendar drops the recurring sync; nothing about the move.
+    (cancellation,) = [m for m in mail.outbox if m.to == ["consultant@atelier.example"]]
+    assert cancellation.subject == "Cancelled: Weekly sync — Nordfer Industrie"
+    (part,) = [a for a in cancellation.attachments if a.get_content_type() == "text/calendar"]
+    assert "METHOD:CANCEL" in part.get_content()
+    assert sorted(m.to[0] for m in mail.outbox if m is not cancellation) == [
         "director@nordfer.example",
         "pm@atelier.example",
     ]

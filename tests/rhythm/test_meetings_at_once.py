@@ -272,7 +272,7 @@ def test_a_new_team_member_is_on_the_upcoming_syncs_and_invited_at_once(
     engagement, team, syncs, django_capture_on_commit_callbacks
 ):
     from collab.models import User
-    from collab.rhythm.models import Attendee, MeetingNotice
+    from collab.rhythm.models import Attendee, MeetingNotice, SeriesNotice
     from roles.services import role_assignment_create
 
     analyst = User.objects.create_user(email="ba@atelier.example", password="x-long-pass-42")
@@ -283,4 +283,6 @@ def test_a_new_team_member_is_on_the_upcoming_syncs_and_invited_at_once(
         role_assignment_create(engagement=engagement, person=analyst, role=Role.BUSINESS_ANALYST)
 
     assert Attendee.objects.filter(person=analyst, required=False).count() == 8
-    assert MeetingNotice.objects.filter(person=analyst, kind="update").count() == 8
+    # Invited once, to the syncs' series (the review does not invite an analyst).
+    assert SeriesNotice.objects.filter(person=analyst, kind="update").count() == 1
+    assert not MeetingNotice.objects.filter(person=analyst).exists()

@@ -97,7 +97,9 @@ def test_every_invitation_attachment_parses_with_a_stable_uid_and_sequence(engag
     calendar = Calendar.from_ical(part.get_content())
     (event,) = calendar.walk("VEVENT")
     assert str(calendar["METHOD"]) == "REQUEST"
-    assert str(event["UID"]) == f"meeting-{sync.pk}@tandem"
+    # A sync of the cadence is that occurrence of its series' recurring event.
+    assert str(event["UID"]) == sync.series.uid
+    assert event.decoded("RECURRENCE-ID") == SYNC_START
     assert int(event["SEQUENCE"]) == 0
     assert event.decoded("DTSTART") == SYNC_START
     # The organizer (the project manager) is the ORGANIZER, not an attendee who has not answered.
@@ -121,7 +123,7 @@ def test_every_invitation_attachment_parses_with_a_stable_uid_and_sequence(engag
         "CANCELLED",
         1,
     )
-    assert str(event["UID"]) == f"meeting-{sync.pk}@tandem"
+    assert (str(event["UID"]), event.decoded("RECURRENCE-ID")) == (sync.series.uid, SYNC_START)
 
 
 @pytest.mark.django_db

@@ -1,5 +1,5 @@
-"""``manage.py bench [--only backlog|dashboard|reminders|reviews|broker] [--quick] [--force]``: seed large
-data and report how fast Tandem answers. Not a test: figures for people, printed as a table.
+"""``manage.py bench [--only PART] [--quick] [--force]``: seed large data and report how fast
+Tandem answers. Not a test: figures for people, printed as a table.
 
 Parts (all by default):
 
