@@ -29,6 +29,7 @@ RUN DEBUG=0 SECRET_KEY=build-only-collectstatic-key-not-used-at-run-time-0123456
         python manage.py compilemessages --verbosity 0; \
     fi \
     && useradd --system --uid 10001 --home-dir /app tandem \
+    && mkdir -p /app/.run/media \
     && chown -R tandem /app/.run
 
 USER tandem

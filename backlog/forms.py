@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from backlog.attachment_forms import AttachmentFilesField, files_field_ready
 from backlog.models import (
     ClientAcceptance,
     Confidence,
@@ -141,7 +142,10 @@ class TicketCreateForm(BugFieldsMixin, ValueFieldsMixin):
         widget=_textarea(5),
         help_text=_("Markdown."),
     )
-    field_order = ["title", "kind", "description", *BUG_FIELDS, "origin"]
+    # A bug's screenshots or logs, attached as it is filed (only a bug's: the field belongs to
+    # the bug template).
+    files = AttachmentFilesField(label=_("Screenshots or files"))
+    field_order = ["title", "kind", "description", *BUG_FIELDS, "files", "origin"]
 
     def __init__(
         self,
@@ -151,6 +155,7 @@ class TicketCreateForm(BugFieldsMixin, ValueFieldsMixin):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        files_field_ready(self.fields["files"])
         self.client_side = client_side
         if client_side:
             del self.fields["origin"]
@@ -178,6 +183,7 @@ class TicketCreateForm(BugFieldsMixin, ValueFieldsMixin):
             "description": data["description"],
             **self.bug_data(),
             **self.value_data(),
+            "uploads": (data.get("files") or []) if data["kind"] == Kind.BUG else [],
         }
 
 
@@ -417,6 +423,11 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Comment"), widget=_textarea(4), help_text=_("Markdown is supported.")
     )
+    files = AttachmentFilesField(label=_("Attach files"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        files_field_ready(self.fields["files"])
 
 
 class SprintForm(forms.Form):

@@ -30,6 +30,7 @@ from django.db.models.functions import RowNumber
 from backlog.models import (
     CLOSED_STATUSES,
     AcceptanceCriterion,
+    Attachment,
     BacklogFacet,
     BacklogMedians,
     Comment,
@@ -356,6 +357,24 @@ def comment_list(*, ticket: Ticket) -> QuerySet[Comment]:
     return (
         Comment.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "pk")
     )
+
+
+def attachment_list_base() -> QuerySet[Attachment]:
+    return Attachment.objects.order_by("created_at", "pk")
+
+
+def attachment_list(*, ticket: Ticket) -> QuerySet[Attachment]:
+    """The ticket's attachments (its comments' included), oldest first, with their uploaders."""
+    return (
+        attachment_list_base()
+        .filter(engagement_id=ticket.engagement_id, ticket=ticket)
+        .select_related("uploaded_by")
+    )
+
+
+def attachment_get(*, ticket: Ticket, pk: int) -> Attachment | None:
+    """One attachment of the ticket (None for another ticket's or engagement's)."""
+    return attachment_list(ticket=ticket).filter(pk=pk).first()
 
 
 def qa_verdict_list(*, ticket: Ticket) -> QuerySet[QAVerdict]:

@@ -3,7 +3,7 @@ sprints."""
 
 from django.urls import path
 
-from backlog.views import analysis, backlog, configure, properties, sprints, ticket
+from backlog.views import analysis, attachments, backlog, configure, properties, sprints, ticket
 
 app_name = "backlog"
 
@@ -35,6 +35,13 @@ urlpatterns = [
     path(f"{_T}peek/", backlog.ticket_peek, name="ticket-peek"),
     path(f"{_T}transition/", ticket.ticket_transition, name="ticket-transition"),
     path(f"{_T}comments/", ticket.comment_add, name="comment-add"),
+    path(f"{_T}attachments/", attachments.attachment_add, name="attachment-add"),
+    path(f"{_T}attachments/<int:pk>/", attachments.attachment_file, name="attachment-file"),
+    path(
+        f"{_T}attachments/<int:pk>/delete/",
+        attachments.attachment_delete,
+        name="attachment-delete",
+    ),
     path(f"{_T}criteria/", analysis.criterion_add, name="criterion-add"),
     path(f"{_T}criteria/<int:pk>/", analysis.criterion_update, name="criterion-update"),
     path(f"{_T}criteria/<int:pk>/delete/", analysis.criterion_delete, name="criterion-delete"),

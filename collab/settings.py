@@ -223,6 +223,47 @@ STORAGES = {
     },
 }
 
+# --- Uploaded files: attachments of tickets and comments --------------------------------------
+# Stored through Django's storage API ("default" above): files under MEDIA_ROOT in the embedded
+# default, an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set. No URL ever serves them
+# directly (there is no MEDIA_URL route, and the bucket stays private): the attachment views
+# check the reader's engagement and stream them (backlog/views/attachments.py).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or RUN_DIR / "media")
+_S3_BUCKET = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if _S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _S3_BUCKET,
+            # Any S3-compatible service (MinIO, Scaleway, OVH, Garage...): its address and region.
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            # Credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (read by boto3) or the
+            # machine's role; never written here.
+            "location": os.environ.get("AWS_LOCATION", "tandem"),
+            # Private objects, never overwritten: every name is a fresh uuid anyway.
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+# The largest attachment, in bytes (10 MiB), and the kinds accepted, by their sniffed type.
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# (Unset or empty: every kind Tandem can recognise; backlog/uploads.py.)
+ATTACHMENT_TYPES = env_list("ATTACHMENT_TYPES") or [
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+]
+# Files of one upload (a comment with its screenshots) sent at once.
+ATTACHMENTS_PER_UPLOAD = int(os.environ.get("ATTACHMENTS_PER_UPLOAD", "10"))
+
 # --- Redis: cache, throttling, broker -------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1"))
@@ -418,6 +459,8 @@ REST_FRAMEWORK = {
 # The largest request body the API reads (413 beyond), and how deeply its JSON may nest (400).
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
 API_MAX_JSON_DEPTH = 32
+# A multipart upload (an attachment) may be as large as the largest attachment, plus its form.
+API_MAX_UPLOAD_BYTES = ATTACHMENT_MAX_BYTES + API_MAX_BODY_BYTES
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tandem API",
     "DESCRIPTION": "Engagements, roles, backlog and roadmap of an agency-client partnership.",

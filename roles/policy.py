@@ -37,6 +37,7 @@ class Action(models.TextChoices):
     LOG_TIME = "log_time", _("Log time")
     VIEW_ALL_TIME = "view_all_time", _("See all time, with notes and unapproved entries")
     APPROVE_TIME = "approve_time", _("Approve timesheets")
+    REMOVE_ATTACHMENTS = "remove_attachments", _("Remove anyone's attachments")
 
 
 A = Action
@@ -48,7 +49,7 @@ TIME_ACTIONS = (A.LOG_TIME, A.VIEW_ALL_TIME)
 # The permission matrix: role → the actions it grants. docs/permissions.md is generated from it.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.PROJECT_MANAGER: frozenset(
-        {A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, *TIME_ACTIONS, A.APPROVE_TIME}
+        {A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, *TIME_ACTIONS, A.APPROVE_TIME, A.REMOVE_ATTACHMENTS}
     ),
     Role.CONSULTANT: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, *TIME_ACTIONS}),
     Role.BUSINESS_ANALYST: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, *TIME_ACTIONS}),
@@ -178,6 +179,19 @@ def can(principal: Principal | None, action: Action, engagement: Engagement) -> 
             and action in TOKEN_SCOPE_ACTIONS[ApiToken.Scope(principal.scope)]
         )
     return action in actions_for_roles(roles_of(principal, engagement))
+
+
+def can_remove_attachment(
+    principal: Principal | None, engagement: Engagement, *, uploaded_by_id: int
+) -> bool:
+    """Whoever uploaded a file may remove it (a token for the person who created it), and so
+    may whoever is granted REMOVE_ATTACHMENTS (the project manager keeps the ticket tidy)."""
+    if can(principal, Action.REMOVE_ATTACHMENTS, engagement):
+        return True
+    if principal is None or not can(principal, Action.FILE_TICKETS, engagement):
+        return False
+    person_id = principal.created_by_id if isinstance(principal, ApiToken) else principal.pk
+    return person_id is not None and person_id == uploaded_by_id
 
 
 def can_create_engagements(principal: Principal | None) -> bool:

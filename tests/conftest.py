@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test.utils import override_settings
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -31,6 +32,15 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _media_in_tmp(tmp_path_factory):
+    # Attachments are written under a throw-away folder that pytest removes, never under the
+    # checkout's .run/media: for the whole session, so that module and session fixtures (the
+    # admin's demo data) write there too.
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from backlog.models import ClientAcceptance, Ticket
 from backlog.services import (
+    attachments_add,
     backlog_settings_update,
     impact_analysis_set,
     success_metric_add,
@@ -97,6 +99,11 @@ def _demo_completed() -> None:
         )
         ClientAcceptance.objects.create(
             engagement=nordfer, ticket=ticket, person=director, decision="accepted"
+        )
+        attachments_add(
+            actor=director,
+            ticket=ticket,
+            uploads=[SimpleUploadedFile(f"nordfer-{number}.log", b"GET /checkout 500\n")],
         )
     now = timezone.now()
     meeting = Meeting.objects.filter(engagement=nordfer).order_by("pk").first()
@@ -257,6 +264,7 @@ READ_ONLY = [
     "backlog.TicketCounter",
     "backlog.TicketHistory",
     "backlog.Comment",
+    "backlog.Attachment",
     "backlog.StakeholderScore",
     "backlog.AcceptanceCriterion",
     "backlog.SuccessMetric",

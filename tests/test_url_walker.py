@@ -21,6 +21,7 @@ from django.apps import apps
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
@@ -29,8 +30,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
-from backlog.models import AcceptanceCriterion, Sprint, Ticket, TimeEntry
+from backlog.models import AcceptanceCriterion, Attachment, Sprint, Ticket, TimeEntry
 from backlog.services import (
+    attachments_add,
     backlog_settings_update,
     comment_add,
     criterion_add,
@@ -65,6 +67,7 @@ SECRETS = (
     "Punch-out catalogue QX42",
     "criterion-QX42",
     "comment-QX42",
+    "attachment-QX42",
     "Sprint QX42",
     "objective-QX42",
     "agenda-QX42",
@@ -148,6 +151,11 @@ def victim(db, settings) -> Victim:
     )
     criterion = criterion_add(actor=admin, ticket=ticket, text="criterion-QX42")
     comment_add(actor=admin, ticket=ticket, body="comment-QX42")
+    (attachment,) = attachments_add(
+        actor=admin,
+        ticket=ticket,
+        uploads=[SimpleUploadedFile("attachment-QX42.txt", b"attachment-QX42 contents\n")],
+    )
     sprint = sprint_create(
         actor=admin,
         engagement=engagement,
@@ -222,6 +230,7 @@ def victim(db, settings) -> Victim:
             Organization: client_org,
             Ticket: ticket,
             AcceptanceCriterion: criterion,
+            Attachment: attachment,
             Sprint: sprint,
             StrategicObjective: objective,
             RoadmapItem: roadmap_item,
@@ -272,6 +281,10 @@ PK_OBJECT_BY_ROUTE_NAME: dict[str, type] = {
     "api-ticket-alignment": StrategicObjective,
     "backlog:criterion-update": AcceptanceCriterion,
     "backlog:criterion-delete": AcceptanceCriterion,
+    "backlog:attachment-file": Attachment,
+    "backlog:attachment-delete": Attachment,
+    "api-attachment-detail": Attachment,
+    "api-attachment-content": Attachment,
     "backlog:sprint-board": Sprint,
     "api-meeting-detail": Meeting,
     "api-meeting-attendees": Meeting,

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backlog.models import (
     AcceptanceCriterion,
+    Attachment,
     Comment,
     Label,
     QAVerdict,
@@ -94,6 +95,30 @@ class CommentAdmin(ReadOnlyAdmin):
     @admin.display(description=_("comment"))
     def summary(self, comment: Comment) -> str:
         return truncatechars(comment.body, 80)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    """Files on tickets and comments, read-only: they are added and removed on the ticket page
+    or through the API (the history records both). The stored file itself is never linked from
+    here: only the ticket's people may read it, through the ticket page."""
+
+    list_display = (
+        "engagement",
+        "ticket",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "created_at",
+    )
+    list_display_links = ("original_name",)
+    list_filter = ("engagement", "content_type", "created_at")
+    search_fields = ("original_name", "ticket__title", "uploaded_by__email")
+    list_select_related = ("engagement", "ticket__engagement", "uploaded_by")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")
+    exclude = ("file",)
 
 
 @admin.register(TicketCounter)

@@ -291,6 +291,7 @@ class TicketLinksOutputSerializer(serializers.Serializer):
     criteria = serializers.URLField()
     qa_verdicts = serializers.URLField()
     comments = serializers.URLField()
+    attachments = serializers.URLField()
     stakeholder_scores = serializers.URLField()
     history = serializers.URLField()
     acceptance = serializers.URLField()
@@ -304,6 +305,7 @@ LINK_ROUTES = {
     "criteria": "api-criterion-list",
     "qa_verdicts": "api-qa-verdict-list",
     "comments": "api-comment-list",
+    "attachments": "api-attachment-list",
     "stakeholder_scores": "api-stakeholder-score-list",
     "history": "api-ticket-history",
     "acceptance": "api-ticket-acceptance",

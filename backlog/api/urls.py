@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backlog.api import views, views_analysis, views_settings, views_sprints
+from backlog.api import views, views_analysis, views_attachments, views_settings, views_sprints
 
 TICKET = "engagements/<slug:slug>/tickets/<str:key>/"
 
@@ -33,6 +33,21 @@ urlpatterns = [
         name="api-qa-verdict-list",
     ),
     path(f"{TICKET}comments/", views_analysis.CommentListApi.as_view(), name="api-comment-list"),
+    path(
+        f"{TICKET}attachments/",
+        views_attachments.AttachmentListApi.as_view(),
+        name="api-attachment-list",
+    ),
+    path(
+        f"{TICKET}attachments/<int:pk>/",
+        views_attachments.AttachmentDetailApi.as_view(),
+        name="api-attachment-detail",
+    ),
+    path(
+        f"{TICKET}attachments/<int:pk>/content/",
+        views_attachments.AttachmentContentApi.as_view(),
+        name="api-attachment-content",
+    ),
     path(
         f"{TICKET}stakeholder-scores/",
         views_analysis.StakeholderScoreListApi.as_view(),

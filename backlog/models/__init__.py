@@ -5,8 +5,9 @@ reached through its ticket, so that every query can be scoped by engagement firs
 
 One module per part: ``tickets`` (tickets, their choices, labels, the number counter),
 ``sprints``, ``config`` (scoring settings and responsibility policies), ``analysis`` (stakeholder
-scores, acceptance criteria, success metrics, impact analyses, QA verdicts, client acceptances)
-and ``activity`` (comments, history). Import them from here: ``from backlog.models import Ticket``.
+scores, acceptance criteria, success metrics, impact analyses, QA verdicts, client acceptances),
+``activity`` (comments, history) and ``attachments`` (files on tickets and comments). Import
+them from here: ``from backlog.models import Ticket``.
 """
 
 from backlog.models.activity import Comment, TicketHistory
@@ -21,6 +22,7 @@ from backlog.models.analysis import (
     StakeholderScore,
     SuccessMetric,
 )
+from backlog.models.attachments import Attachment
 from backlog.models.config import (
     BacklogFacet,
     BacklogMedians,
@@ -56,6 +58,7 @@ from backlog.timesheets.models import (
 __all__ = [
     "CLOSED_STATUSES",
     "AcceptanceCriterion",
+    "Attachment",
     "BacklogFacet",
     "BacklogMedians",
     "ClientAcceptance",

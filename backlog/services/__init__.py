@@ -8,6 +8,7 @@ from backlog.services.analysis import (
     qa_verdict_record,
     success_metric_add,
 )
+from backlog.services.attachments import attachment_delete, attachments_add
 from backlog.services.bulk import BulkResult, tickets_bulk_transition, tickets_bulk_update
 from backlog.services.common import StaleVersion, TicketRowsRefused, TransitionRefused
 from backlog.services.duties import qa_clearance, qa_exception_grant
@@ -60,6 +61,8 @@ __all__ = [
     "StaleVersion",
     "TicketRowsRefused",
     "TransitionRefused",
+    "attachment_delete",
+    "attachments_add",
     "backlog_settings_update",
     "comment_add",
     "criterion_add",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backlog.models import Kind, Label, Origin, Sprint, Ticket, TicketCounter, TicketHistory
+from backlog.services.attachments import Upload, attachments_add
 from backlog.services.common import TicketRowsRefused, history_entry, members_in_force
 from backlog.services.events import tickets_created_emit
 from backlog.services.fields import (
@@ -333,12 +334,22 @@ def _tickets_insert(
     )
 
 
-def ticket_create(*, actor: User, engagement: Engagement, **fields: Any) -> Ticket:
+@transaction.atomic
+def ticket_create(
+    *, actor: User, engagement: Engagement, uploads: Sequence[Upload] = (), **fields: Any
+) -> Ticket:
     """File a ticket: the next key of the engagement, routed to the person holding the role
     responsible for its kind (flagged unrouted, with a history entry, when nobody does); the
     reporter (the actor by default) holds a role on the engagement, the assignee one in force,
-    the sprint and labels are the engagement's, the external reference is not taken yet."""
+    the sprint and labels are the engagement's, the external reference is not taken yet. Files
+    given (a bug's screenshots) are attached with it: a refused file (``files``) files nothing."""
     try:
-        return ticket_create_many(actor=actor, engagement=engagement, rows=[fields])[0]
+        ticket = ticket_create_many(actor=actor, engagement=engagement, rows=[fields])[0]
     except TicketRowsRefused as refused:
         raise refused.rows[0] from None
+    if uploads:
+        try:
+            attachments_add(actor=actor, ticket=ticket, uploads=uploads)
+        except ValidationError as error:
+            raise ValidationError({"files": error.messages}) from None
+    return ticket

@@ -4,6 +4,7 @@ workflow steps, client acceptance, stakeholder scores, comments."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from backlog.models import (
     TicketHistory,
 )
 from backlog.selectors import scoring_settings_get
+from backlog.services.attachments import Upload, attachments_add
 from backlog.services.common import (
     StaleVersion,
     TransitionRefused,
@@ -414,10 +416,17 @@ def stakeholder_score_set(
 
 
 @transaction.atomic
-def comment_add(*, actor: User, ticket: Ticket, body: str) -> Comment:
-    """Add a Markdown comment (rendered sanitized wherever it is shown)."""
+def comment_add(
+    *, actor: User, ticket: Ticket, body: str, uploads: Sequence[Upload] = ()
+) -> Comment:
+    """Add a Markdown comment (rendered sanitized wherever it is shown), with its files if any:
+    a refused file refuses the comment too, and nothing is stored."""
     if not body.strip():
         raise ValidationError({"body": _("Write a comment.")})
-    return Comment.objects.create(
+    comment = Comment.objects.create(
         engagement_id=ticket.engagement_id, ticket=ticket, author=actor, body=body.strip()
     )
+    if uploads:
+        # Checked before anything is stored; a refusal rolls the comment back with it.
+        attachments_add(actor=actor, ticket=ticket, uploads=uploads, comment=comment)
+    return comment

@@ -38,6 +38,7 @@ from backlog.forms import (
     ValueForm,
 )
 from backlog.models import (
+    Attachment,
     ClientAcceptance,
     Comment,
     InitiativeDecision,
@@ -49,6 +50,7 @@ from backlog.models import (
 )
 from backlog.scoring import FIGURES_BY_MODEL
 from backlog.services.fields import TEXT_DIFF_FIELDS
+from backlog.views.attachments import add_upload_errors, attachment_form, attachments_context
 from backlog.views.common import ANALYSTS, engagement_allowed, ticket_or_404, ticket_url
 from backlog.views.properties import STALE_MESSAGE
 from backlog.views.sprints import render_board, render_card
@@ -67,6 +69,7 @@ EVENT_LABELS = {
     "criterion_order": gettext_lazy("Order of an acceptance criterion"),
     "labels": gettext_lazy("Labels"),
     "acceptance": gettext_lazy("Client acceptance"),
+    "attachment": gettext_lazy("Attachment"),
 }
 EVENT_VALUES = {
     "unrouted": gettext_lazy("Unrouted: nobody holds the responsible role"),
@@ -90,11 +93,26 @@ class ActivityEntry:
     at: datetime.datetime
     comment: Comment | None = None
     change: HistoryRow | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
-def activity(comments: list[Comment], history: list[HistoryRow]) -> list[ActivityEntry]:
-    """Comments and changes in one timeline, oldest first (the comment box comes last)."""
-    entries = [ActivityEntry(at=comment.created_at, comment=comment) for comment in comments]
+def activity(
+    comments: list[Comment], history: list[HistoryRow], attachments: list[Attachment] | None = None
+) -> list[ActivityEntry]:
+    """Comments (with their files) and changes in one timeline, oldest first (the comment box
+    comes last)."""
+    by_comment: dict[int, list[Attachment]] = {}
+    for attachment in attachments or []:
+        if attachment.comment_id is not None:
+            by_comment.setdefault(attachment.comment_id, []).append(attachment)
+    entries = [
+        ActivityEntry(
+            at=comment.created_at,
+            comment=comment,
+            attachments=tuple(by_comment.get(comment.pk, ())),
+        )
+        for comment in comments
+    ]
     entries += [ActivityEntry(at=row.entry.at, change=row) for row in history]
     return sorted(entries, key=lambda entry: entry.at)
 
@@ -221,11 +239,13 @@ def render_detail(
         if is_client
         else None,
         "comment_form": CommentForm(),
+        "attachment_form": attachment_form(),
     }
     defaults.update(forms)
     value_form = defaults["value_form"]
     criterion_text = {criterion.pk: criterion for criterion in criteria}
     comments = list(ticket.comments.all())
+    attachments = list(selectors.attachment_list(ticket=ticket))
     history = history_rows(list(selectors.ticket_history_list(ticket=ticket)))
     context = {
         "engagement": engagement,
@@ -245,7 +265,8 @@ def render_detail(
         "scores": list(ticket.stakeholder_scores.all()),
         "labels": list(ticket.labels.all()),
         "history": history,
-        "activity": activity(comments, history),
+        "activity": activity(comments, history, attachments),
+        **attachments_context(request, engagement, ticket, attachments),
         "rank": selectors.ticket_rank(ticket=ticket, score=detail.breakdown.score),
         "transitions": transition_choices(ticket.status, roles),
         "reasons": reasons or [],
@@ -295,7 +316,7 @@ def ticket_create(request: HttpRequest, slug: str) -> HttpResponse:
     }
     status = 200
     if request.method == "POST":
-        form = TicketCreateForm(request.POST, **options)
+        form = TicketCreateForm(request.POST, request.FILES, **options)
         if form.is_valid():
             try:
                 ticket = services.ticket_create(
@@ -532,12 +553,17 @@ def ticket_transition(request: HttpRequest, slug: str, key: str) -> HttpResponse
 def comment_add(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     engagement = engagement_allowed(request, slug, Action.VIEW)
     ticket = ticket_or_404(engagement, key)
-    form = CommentForm(request.POST)
+    form = CommentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.comment_add(actor=request.user, ticket=ticket, body=form.cleaned_data["body"])
+            services.comment_add(
+                actor=request.user,
+                ticket=ticket,
+                body=form.cleaned_data["body"],
+                uploads=form.cleaned_data["files"],
+            )
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_upload_errors(form, error)
         else:
             messages.success(request, _("Comment added."))
             return redirect(ticket_url(ticket, "comments"))

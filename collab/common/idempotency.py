@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,10 +44,24 @@ def _principal(request: Request) -> tuple[str, int]:
     return IdempotencyRecord.PrincipalKind.PERSON, user.pk
 
 
+def _file_digest(value: object) -> object:
+    # An uploaded file is known by its bytes, not its name: the same name with other contents
+    # is another request.
+    if not isinstance(value, UploadedFile):
+        return value
+    digest = hashlib.sha256()
+    for chunk in value.chunks():
+        digest.update(chunk)
+    value.seek(0)
+    return f"file:{value.size}:{digest.hexdigest()}"
+
+
 def _body(data: object) -> object:
     if hasattr(data, "lists"):
         # A form or multipart body: every value of every field, in a stable order.
-        return dict(sorted(data.lists()))
+        return {
+            name: [_file_digest(value) for value in values] for name, values in sorted(data.lists())
+        }
     return data
 
 

@@ -27,13 +27,17 @@ class RequestBodyLimitMiddleware:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = 0
-            if length > settings.API_MAX_BODY_BYTES:
+            # A multipart upload (an attachment) may be as large as the largest file accepted;
+            # every other body is JSON, bounded much lower.
+            upload = request.content_type == "multipart/form-data"
+            limit = settings.API_MAX_UPLOAD_BYTES if upload else settings.API_MAX_BODY_BYTES
+            if length > limit:
                 return JsonResponse(
                     {
                         "type": PROBLEM_BASE + "request-too-large",
                         "title": "Request Entity Too Large",
                         "status": 413,
-                        "detail": too_large_detail(),
+                        "detail": too_large_detail(limit),
                         "instance": request.get_full_path(),
                     },
                     status=413,

@@ -36,9 +36,9 @@ class RequestBodyTooLarge(APIException):
     default_code = "request_too_large"
 
 
-def too_large_detail() -> str:
+def too_large_detail(limit: int | None = None) -> str:
     return gettext("The request body is larger than %(limit)d bytes.") % {
-        "limit": settings.API_MAX_BODY_BYTES
+        "limit": settings.API_MAX_BODY_BYTES if limit is None else limit
     }
 
 

@@ -36,7 +36,8 @@ ERRORS: dict[str, str] = {
     "409": "The object's state refuses the change; `reasons` says why.",
     "412": "`If-Match` does not name the current ETag: someone changed it since.",
     "413": "The request body is larger than the API accepts.",
-    "415": "The request body must be JSON (`application/json`).",
+    "415": "The request body must be JSON (`application/json`), or `multipart/form-data` for an "
+    "upload.",
     "422": "The `Idempotency-Key` was used before with a different request.",
     "428": "The write needs `If-Match` with the ETag read.",
     "429": "Too many requests: wait `Retry-After` seconds.",
