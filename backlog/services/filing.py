@@ -203,6 +203,13 @@ def ticket_create_many(
     that does not grow with the rows: the counter is locked once for consecutive keys in the
     rows' order; routing, members, sprints and labels are read once; tickets, their labels and
     the unrouted history entries are bulk-created."""
+    return _tickets_file(actor=actor, engagement=engagement, rows=rows)
+
+
+def _tickets_file(
+    *, actor: User, engagement: Engagement, rows: Sequence[dict[str, Any]]
+) -> list[Ticket]:
+    # ticket_create_many's work, for callers already in their own transaction.
     if not rows:
         return []
     facts = _FilingFacts.read(actor=actor, engagement=engagement, rows=rows)
@@ -344,7 +351,8 @@ def ticket_create(
     the sprint and labels are the engagement's, the external reference is not taken yet. Files
     given (a bug's screenshots) are attached with it: a refused file (``files``) files nothing."""
     try:
-        ticket = ticket_create_many(actor=actor, engagement=engagement, rows=[fields])[0]
+        # Already atomic: one savepoint, not two.
+        ticket = _tickets_file(actor=actor, engagement=engagement, rows=[fields])[0]
     except TicketRowsRefused as refused:
         raise refused.rows[0] from None
     if uploads:
