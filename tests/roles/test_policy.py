@@ -18,16 +18,17 @@ from tests.factories import EngagementFactory, RoleAssignmentFactory, UserFactor
 # Written out independently of roles.policy.ROLE_ACTIONS, so that a change to the matrix must be
 # made twice on purpose. Columns: view, file, value, approve, sign off, QA, team, tokens,
 # configure the backlog (scoring model, workflow rules, routing), log time, see all time (the
-# client's people see approved billable time only), approve timesheets.
+# client's people see approved billable time only), approve timesheets, remove anyone's
+# attachments (the project manager only; anyone removes their own).
 EXPECTED = {
-    Role.PROJECT_MANAGER: "YYYNNNNNNYYY",
-    Role.CONSULTANT: "YYYNNNNNNYYN",
-    Role.BUSINESS_ANALYST: "YYYNNNNNNYYN",
-    Role.TESTER: "YYNNNYNNNYYN",
-    Role.DEVELOPER: "YYNNNNNNNYYN",
-    Role.AGENCY_ADMIN: "YYYNNNYYYYYN",
-    Role.DIRECTOR: "YYYYYNNNYNNN",
-    Role.STAKEHOLDER: "YYNNNNNNNNNN",
+    Role.PROJECT_MANAGER: "YYYNNNNNNYYYY",
+    Role.CONSULTANT: "YYYNNNNNNYYNN",
+    Role.BUSINESS_ANALYST: "YYYNNNNNNYYNN",
+    Role.TESTER: "YYNNNYNNNYYNN",
+    Role.DEVELOPER: "YYNNNNNNNYYNN",
+    Role.AGENCY_ADMIN: "YYYNNNYYYYYNN",
+    Role.DIRECTOR: "YYYYYNNNYNNNN",
+    Role.STAKEHOLDER: "YYNNNNNNNNNNN",
 }
 ACTIONS = [
     Action.VIEW,
@@ -42,6 +43,7 @@ ACTIONS = [
     Action.LOG_TIME,
     Action.VIEW_ALL_TIME,
     Action.APPROVE_TIME,
+    Action.REMOVE_ATTACHMENTS,
 ]
 CASES = [
     (role, action, flags[i] == "Y")
