@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import OperationalError
 from django.utils import timezone
 
 from backlog import services
@@ -28,6 +29,7 @@ from backlog.services.ranking_jobs import (
     ranking_jobs_sweep,
 )
 from backlog.tasks import ranking_job_run_task
+from collab.common.sweeps import Budget
 from collab.services import engagement_update
 from roadmap import services as roadmap_services
 from roles.models import Role
@@ -376,3 +378,48 @@ def test_the_api_gives_the_job_state_and_progress(
     assert dt.datetime.fromisoformat(body["requested_at"]) == job.requested_at
     # The ranked list answers meanwhile.
     assert api_client.get("/api/v1/engagements/nordfer/tickets/").status_code == 200
+
+
+def test_a_job_whose_budget_is_spent_goes_back_to_the_queue_and_sends_itself_again(
+    engagement, sent, django_capture_on_commit_callbacks
+):
+    _backlog(engagement, 7)
+    _change_model(engagement, "rice", django_capture_on_commit_callbacks)
+    sent.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        step = ranking_job_run(engagement_id=engagement.pk, budget=Budget(seconds=0))
+
+    assert step is Step.MORE
+    job = _job(engagement)
+    assert (job.state, job.prepared_generation, job.done) == ("queued", 1, 0)
+    assert sent == [(RUN_TASK, {"engagement_id": engagement.pk})]
+    # The next message resumes where it stopped (the medians are not computed again).
+    assert ranking_job_run_task(engagement_id=engagement.pk) == "done"
+    _true(engagement)
+
+
+def test_a_database_error_is_recorded_and_the_job_waits_for_the_sweep(
+    engagement, sent, monkeypatch, django_capture_on_commit_callbacks
+):
+    _backlog(engagement, 7)
+    _change_model(engagement, "rice", django_capture_on_commit_callbacks)
+
+    def refuse(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("backlog.services.ranking_jobs.tickets_range_rescore", refuse)
+    with pytest.raises(OperationalError):
+        ranking_job_run(engagement_id=engagement.pk)
+
+    job = _job(engagement)
+    assert (job.state, job.done, job.error) == (
+        "running",
+        0,
+        "server closed the connection unexpectedly",
+    )
+    monkeypatch.undo()
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=3)):
+        assert ranking_jobs_sweep() == 1
+    assert _job(engagement).state == "done"
+    _true(engagement)
