@@ -225,3 +225,86 @@ def bench_ranked_backlog(
                 lambda: _floor(floor, prefix, first_position),
             ),
         ]
+
+
+@dataclass(frozen=True)
+class RescoreFigures:
+    """Changing the scoring model of a big engagement: the request's time (the settings saved
+    and the job asked for), then the job's, worked in this process step by step."""
+
+    tickets: int
+    request_ms: float
+    request_queries: int
+    queued: bool
+    medians_ms: float
+    chunk_ms: list[float]
+    settle_ms: float
+
+    @property
+    def job_ms(self) -> float:
+        return self.medians_ms + sum(self.chunk_ms) + self.settle_ms
+
+
+def bench_rescore_job(*, engagement: Engagement) -> RescoreFigures:
+    """Switch the engagement's scoring model (RICE, or back to value per effort) through the
+    service the settings page and the API call, with the task's message kept in the process
+    (never sent to a broker a worker of another database might read), then run the job that
+    asked for, timing each step; the stored ranking is checked true at the end."""
+    from backlog.selectors import scoring_settings_get
+    from backlog.services import scoring_settings_update
+    from backlog.services.ranking import ranking_drift
+    from backlog.services.ranking_jobs import Step, ranking_job_claim, ranking_job_step
+    from collab.common import tasks
+
+    tickets = Ticket.objects.filter(engagement=engagement).count()
+    model = "rice" if scoring_settings_get(engagement=engagement).model != "rice" else "wsjf"
+    sent: list[str] = []
+    send = tasks._send
+    tasks._send = lambda name, kwargs: sent.append(name)  # type: ignore[assignment]
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            scoring_settings_update(engagement=engagement, data={"model": model})
+            request_ms = (time.perf_counter() - started) * 1000
+    finally:
+        tasks._send = send  # type: ignore[assignment]
+    steps: list[float] = []
+    attempt = ranking_job_claim(engagement_id=engagement.pk)
+    while attempt is not None:
+        started = time.perf_counter()
+        step = ranking_job_step(engagement_id=engagement.pk, attempt=attempt)
+        steps.append((time.perf_counter() - started) * 1000)
+        if step is not Step.MORE:
+            break
+    if ranking_drift(engagement=engagement, limit=1):
+        raise RuntimeError("The job left a stored ranking that differs from a fresh one.")
+    return RescoreFigures(
+        tickets=tickets,
+        request_ms=request_ms,
+        request_queries=len(captured),
+        queued=bool(sent),
+        medians_ms=steps[0] if steps else 0.0,
+        chunk_ms=steps[1:-1],
+        settle_ms=steps[-1] if len(steps) > 1 else 0.0,
+    )
+
+
+def bench_rescore_in_request(*, engagement: Engagement) -> tuple[float, int]:
+    """Switch the engagement's scoring model with the threshold raised to its size, so that
+    every ticket is recomputed in the service's transaction as a request at or below the
+    threshold does: milliseconds and queries."""
+    from django.test import override_settings
+
+    from backlog.selectors import scoring_settings_get
+    from backlog.services import scoring_settings_update
+
+    tickets = Ticket.objects.filter(engagement=engagement).count()
+    model = "rice" if scoring_settings_get(engagement=engagement).model != "rice" else "wsjf"
+    with (
+        override_settings(RESCORE_IN_REQUEST_MAX_TICKETS=tickets),
+        CaptureQueriesContext(connection) as captured,
+    ):
+        started = time.perf_counter()
+        scoring_settings_update(engagement=engagement, data={"model": model})
+        elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, len(captured)

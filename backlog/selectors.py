@@ -37,6 +37,7 @@ from backlog.models import (
     Kind,
     QAException,
     QAVerdict,
+    RankingJob,
     RankKey,
     ResponsibilityPolicy,
     ScoreKey,
@@ -134,6 +135,21 @@ def backlog_medians(*, engagement: Engagement) -> Medians:
     if stored is None:
         return Medians(annual_value=None, effort_days=None)
     return Medians(annual_value=stored.annual_value, effort_days=stored.effort_days)
+
+
+def ranking_job_get(*, engagement: Engagement) -> RankingJob | None:
+    """The engagement's ranking job (the last one asked for), or None if it never needed one."""
+    return RankingJob.objects.filter(engagement=engagement).first()
+
+
+def ranking_job_running(*, engagement: Engagement) -> RankingJob | None:
+    """The engagement's ranking job while it is queued or running, else None: one query by
+    primary key (what the backlog page's banner costs)."""
+    return (
+        RankingJob.objects.filter(engagement=engagement)
+        .exclude(state=RankingJob.State.DONE)
+        .first()
+    )
 
 
 TICKET_LIST_RELATED = ("engagement", "assignee", "reporter", "sprint")

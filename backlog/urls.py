@@ -26,6 +26,11 @@ urlpatterns = [
         configure.backlog_settings_preview,
         name="settings-preview",
     ),
+    path(
+        "engagements/<slug:slug>/backlog/ranking-job/",
+        backlog.ranking_job,
+        name="ranking-job",
+    ),
     path(_T, ticket.ticket_detail, name="ticket-detail"),
     path(f"{_T}edit/", ticket.ticket_update, name="ticket-update"),
     path(f"{_T}value/", ticket.ticket_value_update, name="ticket-value-update"),

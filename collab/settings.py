@@ -349,6 +349,15 @@ LEDGER_CHUNK_SIZE = int(os.environ.get("LEDGER_CHUNK_SIZE", "50"))
 LEDGER_CLAIM_TIMEOUT_SECONDS = float(os.environ.get("LEDGER_CLAIM_TIMEOUT_SECONDS", "300"))
 # Accepted emails are marked sent this many at a time: the most a killed worker sends twice.
 LEDGER_MARK_EVERY = int(os.environ.get("LEDGER_MARK_EVERY", "10"))
+# An engagement-wide recomputation of the stored ranking (scoring model or weights, the client's
+# hourly cost, an objective's weight) runs in the request up to this many tickets; above, the
+# change commits at once and a Celery task recomputes the ranking in chunks of
+# RANKING_JOB_CHUNK_SIZE tickets, showing its progress (backlog.services.ranking_jobs). A running
+# job whose progress is older than RANKING_JOB_STALE_SECONDS belongs to a worker that died: the
+# sweep resumes it. See docs/architecture.md, "The stored ranking".
+RESCORE_IN_REQUEST_MAX_TICKETS = int(os.environ.get("RESCORE_IN_REQUEST_MAX_TICKETS", "5000"))
+RANKING_JOB_CHUNK_SIZE = int(os.environ.get("RANKING_JOB_CHUNK_SIZE", "5000"))
+RANKING_JOB_STALE_SECONDS = float(os.environ.get("RANKING_JOB_STALE_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "invitations-sweep": {
@@ -386,6 +395,10 @@ CELERY_BEAT_SCHEDULE = {
     "value-realisations-sweep": {
         "task": "roadmap.reviews.tasks.value_realisations_sweep_task",
         "schedule": timedelta(hours=1),
+    },
+    "ranking-jobs-sweep": {
+        "task": "backlog.tasks.ranking_jobs_sweep_task",
+        "schedule": timedelta(minutes=1),
     },
     "overdue-reviews-remind": {
         "task": "roadmap.reviews.tasks.overdue_reviews_remind_task",

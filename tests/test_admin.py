@@ -23,6 +23,7 @@ from backlog.services import (
     impact_analysis_set,
     success_metric_add,
 )
+from backlog.services.ranking_jobs import ranking_job_request
 from backlog.timesheets.services import timer_start
 from collab.models import (
     DigestDelivery,
@@ -76,6 +77,12 @@ def _demo_completed() -> None:
             engagement=engagement,
             scoring={"model": "wsjf"},
             routing={"bug": "developer", "question": "project_manager"},
+        )
+        # A ranking job asked for, as a change to a big engagement does (never sent: the
+        # module's transaction is rolled back).
+        ranking_job_request(
+            engagement_id=engagement.pk,
+            total=Ticket.objects.filter(engagement=engagement).count(),
         )
         webhook_create(
             engagement=engagement,

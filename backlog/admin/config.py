@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from backlog.models import (
     BacklogFacet,
     BacklogMedians,
+    RankingJob,
     ResponsibilityPolicy,
     ScoringSettings,
     SettingsChange,
@@ -89,6 +90,17 @@ class BacklogMediansAdmin(ReadOnlyAdmin):
     """Kept by ``backlog.services.ranking``; ``manage.py ranking_verify`` checks them."""
 
     list_display = ("engagement", "annual_value", "effort_days")
+    search_fields = ("engagement__name", "engagement__slug")
+    list_select_related = ("engagement",)
+
+
+@admin.register(RankingJob)
+class RankingJobAdmin(ReadOnlyAdmin):
+    """Written by ``backlog.services.ranking_jobs`` (a Celery task and the sweep); the backlog
+    page and the API show the same progress."""
+
+    list_display = ("engagement", "state", "done", "total", "requested_at", "finished_at")
+    list_filter = ("state",)
     search_fields = ("engagement__name", "engagement__slug")
     list_select_related = ("engagement",)
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from backlog.api.serializers import DecimalTextField
-from backlog.models import Kind, ScoringModel
+from backlog.models import Kind, RankingJob, ScoringModel
 from backlog.services import ROUTABLE_ROLES
 from roles.models import Role
 
@@ -122,3 +122,41 @@ class BacklogSettingsUpdateInputSerializer(serializers.Serializer):
         if "scoring_model" in scoring:
             scoring["model"] = scoring.pop("scoring_model")
         return scoring, dict(routing)
+
+
+RANKING_JOB_STATE_CHOICES = [
+    ("idle", _("never needed")),
+    *[(state.value, state.label) for state in RankingJob.State],
+]
+
+
+class RankingJobOutputSerializer(serializers.Serializer):
+    """The recomputation of the engagement's stored ranking that a change of its scoring
+    settings, hourly cost or an objective's weight started outside the request (above the
+    threshold the server is configured with). ``idle``: none was ever needed; ``queued`` and
+    ``running``: the ranked list still answers, with the scores before the change."""
+
+    state = serializers.ChoiceField(choices=RANKING_JOB_STATE_CHOICES)
+    total = serializers.IntegerField(min_value=0, help_text="Tickets to recompute.")
+    done = serializers.IntegerField(min_value=0, help_text="Tickets recomputed so far.")
+    requested_at = serializers.DateTimeField(allow_null=True)
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField(
+        allow_blank=True, help_text="The last error met (the job is retried), or empty."
+    )
+
+    @staticmethod
+    def of(job: RankingJob | None) -> dict[str, Any]:
+        """The job's data (an engagement without one: ``idle``, nothing to do)."""
+        if job is None:
+            return {
+                "state": "idle",
+                "total": 0,
+                "done": 0,
+                "requested_at": None,
+                "started_at": None,
+                "finished_at": None,
+                "error": "",
+            }
+        return RankingJobOutputSerializer(job).data

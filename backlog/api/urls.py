@@ -69,6 +69,11 @@ urlpatterns = [
         name="api-backlog-settings",
     ),
     path(
+        "engagements/<slug:slug>/ranking-job/",
+        views_settings.RankingJobApi.as_view(),
+        name="api-ranking-job",
+    ),
+    path(
         "engagements/<slug:slug>/sprints/",
         views_sprints.SprintListApi.as_view(),
         name="api-sprint-list",

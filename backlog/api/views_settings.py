@@ -13,8 +13,9 @@ from rest_framework.views import APIView
 from backlog.api.serializers_settings import (
     BacklogSettingsOutputSerializer,
     BacklogSettingsUpdateInputSerializer,
+    RankingJobOutputSerializer,
 )
-from backlog.selectors import BacklogSettings, backlog_settings_get
+from backlog.selectors import BacklogSettings, backlog_settings_get, ranking_job_get
 from backlog.services import StaleSettings, backlog_settings_update
 from collab.api.views import ENGAGEMENT_SLUG
 from collab.common.etag import PreconditionFailed, check_if_match, weak_etag
@@ -83,3 +84,16 @@ class BacklogSettingsApi(APIView):
         except StaleSettings:
             raise PreconditionFailed() from None
         return _response(saved)
+
+
+@extend_schema(parameters=[ENGAGEMENT_SLUG])
+class RankingJobApi(APIView):
+    """The recomputation of the engagement's ranking, when a change was too big for the request:
+    its state and progress (poll it; the ranked list answers meanwhile, with the scores before
+    the change)."""
+
+    @extend_schema(responses=RankingJobOutputSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        engagement = engagement_for(request.user, slug=slug)
+        require(request.user, Action.VIEW, engagement)
+        return Response(RankingJobOutputSerializer.of(ranking_job_get(engagement=engagement)))

@@ -26,6 +26,7 @@ from backlog.models.attachments import Attachment
 from backlog.models.config import (
     BacklogFacet,
     BacklogMedians,
+    RankingJob,
     ResponsibilityPolicy,
     ScoringModel,
     ScoringSettings,
@@ -75,6 +76,7 @@ __all__ = [
     "QAVerdict",
     "Quadrant",
     "RankKey",
+    "RankingJob",
     "ResponsibilityPolicy",
     "RiskLevel",
     "RunningTimer",

@@ -248,3 +248,53 @@ class SettingsChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.engagement}: {', '.join(str(change[0]) for change in self.changes)}"
+
+
+class RankingJob(models.Model):
+    """The recomputation of an engagement's whole stored ranking when it is too big for the
+    request (``settings.RESCORE_IN_REQUEST_MAX_TICKETS``): one row per engagement, reused by
+    every request. ``generation`` counts the requests (a change while the job runs restarts it
+    on the latest settings), ``attempt`` the claims (only the worker holding the latest one
+    writes), ``last_pk`` the chunks done (a claim after a killed worker resumes there)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("waiting to start")
+        RUNNING = "running", _("recomputing")
+        DONE = "done", _("finished")
+
+    engagement = models.OneToOneField(
+        Engagement, on_delete=models.CASCADE, primary_key=True, related_name="ranking_job"
+    )
+    state = models.CharField(_("state"), max_length=8, choices=State.choices)
+    generation = models.PositiveIntegerField(_("generation"), default=1)
+    prepared_generation = models.PositiveIntegerField(_("prepared generation"), default=0)
+    attempt = models.PositiveIntegerField(_("attempt"), default=0)
+    total = models.PositiveIntegerField(_("tickets to recompute"), default=0)
+    done = models.PositiveIntegerField(_("tickets recomputed"), default=0)
+    last_pk = models.BigIntegerField(_("last ticket recomputed"), default=0)
+    requested_at = models.DateTimeField(_("requested at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("ranking job")
+        verbose_name_plural = _("ranking jobs")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["queued", "running", "done"]),
+                name="ranking_job_state_valid",
+            ),
+        ]
+        indexes = [
+            # The sweep's claim: the few unfinished jobs, never the finished ones.
+            models.Index(
+                fields=["state"],
+                name="ranking_job_unfinished",
+                condition=~models.Q(state="done"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engagement}: {self.state} {self.done}/{self.total}"

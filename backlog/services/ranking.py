@@ -49,20 +49,33 @@ _RANKING_COLUMNS = {"annual_value": FRESH_VALUE, "score": FRESH_SCORE, "quadrant
 def _medians_lock(*, engagement_id: int) -> Medians:
     """Lock the engagement's medians row (created on first use) and return what it holds: one
     statement, the upsert that takes the row lock until the transaction ends."""
-    table = connection.ops.quote_name(BacklogMedians._meta.db_table)
+    return medians_lock_counting(engagement_id=engagement_id, counting=False)[0]
+
+
+def medians_lock_counting(*, engagement_id: int, counting: bool = True) -> tuple[Medians, int]:
+    """``_medians_lock``, also answering how many tickets the engagement has (``counting``) in
+    the same statement: what decides whether a recomputation of all of them fits the request."""
+    quote = connection.ops.quote_name
+    table = quote(BacklogMedians._meta.db_table)
+    count = (
+        f", (SELECT count(*) FROM {quote(Ticket._meta.db_table)} WHERE engagement_id = %s)"  # noqa: S608
+        if counting
+        else ", 0"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (engagement_id, annual_value, effort_days) "  # noqa: S608
             "VALUES (%s, NULL, NULL) ON CONFLICT (engagement_id) "
             "DO UPDATE SET engagement_id = EXCLUDED.engagement_id "
-            "RETURNING annual_value, effort_days",
-            [engagement_id],
+            f"RETURNING annual_value, effort_days{count}",
+            [engagement_id, engagement_id] if counting else [engagement_id],
         )
-        value, effort = cursor.fetchone()
-    return Medians(
+        value, effort, tickets = cursor.fetchone()
+    medians = Medians(
         annual_value=None if value is None else Decimal(str(value)),
         effort_days=None if effort is None else Decimal(str(effort)),
     )
+    return medians, int(tickets)
 
 
 def _medians_store(*, engagement_id: int, medians: Medians) -> None:
@@ -163,14 +176,51 @@ def engagement_rescore(
     scoring model or weights, or of the client's hourly cost): the medians from the fresh
     values, then one ``UPDATE … FROM`` writing only the tickets whose ranking changed."""
     _medians_lock(engagement_id=engagement.pk)
+    return engagement_rescore_locked(engagement=engagement, settings=settings)
+
+
+def engagement_rescore_locked(
+    *, engagement: Engagement, settings: ScoringSettings | None = None
+) -> Rescored:
+    """``engagement_rescore`` once the caller holds the medians row lock."""
     settings = settings or scoring_settings_get(engagement=engagement)
     everything = Ticket.objects.filter(engagement_id=engagement.pk)
-    medians = medians_compute(
-        tickets=open_valued_tickets(engagement_id=engagement.pk, fresh=True), value=FRESH_VALUE
-    )
-    _medians_store(engagement_id=engagement.pk, medians=medians)
+    medians = fresh_medians_store(engagement_id=engagement.pk)
     written = _update_from(annotate_fresh(everything, settings, medians), _RANKING_COLUMNS)
     return Rescored(tickets=written, quadrants=0, medians=medians)
+
+
+def fresh_medians_store(*, engagement_id: int) -> Medians:
+    """Store the medians of the engagement's fresh values (computed from its figures and
+    settings, not from the stored values): two statements."""
+    medians = medians_compute(
+        tickets=open_valued_tickets(engagement_id=engagement_id, fresh=True), value=FRESH_VALUE
+    )
+    _medians_store(engagement_id=engagement_id, medians=medians)
+    return medians
+
+
+def tickets_range_rescore(
+    *, engagement: Engagement, settings: ScoringSettings, medians: Medians, after: int, upto: int
+) -> int:
+    """Store the ranking of the engagement's tickets whose primary key lies in (after, upto],
+    against the medians given: one ``UPDATE … FROM``, idempotent; how many rows it wrote."""
+    chosen = Ticket.objects.filter(engagement_id=engagement.pk, pk__gt=after, pk__lte=upto)
+    return _update_from(annotate_fresh(chosen, settings, medians), _RANKING_COLUMNS)
+
+
+def quadrants_settle(*, engagement_id: int) -> Rescored:
+    """Refresh the medians from the stored values and write every quadrant that differs from
+    them (one UPDATE over the engagement, writing only those rows): the last step of a
+    recomputation in chunks, during which other writes may have moved the medians."""
+    _medians_lock(engagement_id=engagement_id)
+    medians = medians_compute(tickets=open_valued_tickets(engagement_id=engagement_id))
+    _medians_store(engagement_id=engagement_id, medians=medians)
+    settled = Ticket.objects.filter(engagement_id=engagement_id).annotate(
+        settled_quadrant=quadrant_expression(medians)
+    )
+    quadrants = _update_from(settled, {"quadrant": "settled_quadrant"})
+    return Rescored(tickets=0, quadrants=quadrants, medians=medians)
 
 
 @transaction.atomic(savepoint=False)

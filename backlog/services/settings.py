@@ -19,7 +19,7 @@ from backlog.selectors import (
     responsibility_routing_get,
     scoring_settings_get,
 )
-from backlog.services.ranking import engagement_rescore
+from backlog.services.ranking_jobs import engagement_rescore_or_queue
 from collab.models import Engagement, User
 from roles.models import AGENCY_ROLES, Role
 
@@ -73,9 +73,9 @@ def scoring_settings_update(
     if changes:
         SettingsChange.objects.create(engagement=engagement, actor=actor, changes=changes)
     if any(getattr(before, name) != getattr(settings, name) for name in SCORE_SETTINGS):
-        # Every score of the engagement moves: one set-based recomputation, in this request
-        # (about a second at 100,000 tickets in one engagement; see docs/architecture.md).
-        engagement_rescore(engagement=engagement, settings=settings)
+        # Every score of the engagement moves: one set-based recomputation in this request, or
+        # a job with progress above RESCORE_IN_REQUEST_MAX_TICKETS (docs/architecture.md).
+        engagement_rescore_or_queue(engagement=engagement, settings=settings)
     return settings
 
 

@@ -44,6 +44,7 @@ from backlog.services.fields import (
     refuse_unknown_fields,
 )
 from backlog.services.ranking import medians_refresh, tickets_rescore
+from backlog.services.ranking_jobs import ranking_job_request, rescore_in_request_max
 from collab.models import Engagement, User
 from roles.policy import Action, require, roles_of
 
@@ -257,8 +258,16 @@ def tickets_strategic_alignment_store(
             [now, *params],
         )
         count = int(cursor.rowcount)
-    tickets_rescore(engagement=engagement, tickets=fresh.filter(engagement=engagement))
+    if count > rescore_in_request_max():
+        # Too many scores for the request: a job recomputes the engagement after the commit.
+        ranking_job_request(engagement_id=engagement.pk, total=_ticket_count(engagement))
+    else:
+        tickets_rescore(engagement=engagement, tickets=fresh.filter(engagement=engagement))
     return count
+
+
+def _ticket_count(engagement: Engagement) -> int:
+    return Ticket.objects.filter(engagement=engagement).count()
 
 
 @transaction.atomic

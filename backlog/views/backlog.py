@@ -145,6 +145,7 @@ def _list_context(
     return {
         "engagement": engagement,
         "actions": actions,
+        "ranking_job": selectors.ranking_job_running(engagement=engagement),
         "filter_form": filterset.form,
         "invalid": invalid,
         "rows": rows,
@@ -189,6 +190,20 @@ def ticket_list(request: HttpRequest, slug: str) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "backlog/_ticket_results.html", context)
     return render(request, "backlog/ticket_list.html", context)
+
+
+@login_required
+@require_GET
+def ranking_job(request: HttpRequest, slug: str) -> HttpResponse:
+    """The banner of the engagement's ranking job, polled by htmx while it runs; once it is
+    done, an htmx poll reloads the page (its list then shows the new ranking)."""
+    engagement = engagement_allowed(request, slug, Action.VIEW)
+    job = selectors.ranking_job_running(engagement=engagement)
+    if job is None and request.htmx:
+        return HttpResponse(headers={"HX-Refresh": "true"})
+    return render(
+        request, "backlog/_ranking_job.html", {"engagement": engagement, "ranking_job": job}
+    )
 
 
 def _rank_after(engagement: Engagement, ticket: Ticket, after: str) -> int | None:

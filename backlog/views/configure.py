@@ -41,6 +41,7 @@ def _render(
             "form": form,
             "can_configure": Action.CONFIGURE_BACKLOG.value in actions,
             "preview": preview,
+            "ranking_job": selectors.ranking_job_running(engagement=engagement),
         },
         status=status,
     )

@@ -3,7 +3,9 @@ annual value, score and quadrant, every engagement's stored medians, and the bac
 counts the database keeps (PostgreSQL), equal a fresh computation from the figures and
 settings of today (after an upgrade, a restore, or a write
 made outside the services). Exits with an error listing the first differences; ``--fix``
-recomputes the engagements that differ (one set-based statement each)."""
+recomputes the engagements that differ (one set-based statement each). An engagement whose
+ranking job is queued or running is reported as such and not verified: its scores are stale by
+design until the job ends."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from backlog.selectors import ranking_job_running
 from backlog.services.ranking import engagement_rescore, facets_recount, ranking_drift
 from collab.models import Engagement
 
@@ -34,6 +37,14 @@ class Command(BaseCommand):
                 raise CommandError(f"No engagement has the slug {engagement!r}.")
         drifting = 0
         for one in engagements.iterator():
+            job = ranking_job_running(engagement=one)
+            if job is not None:
+                # Its scores are being recomputed: stale until the job ends, not drifting.
+                self.stdout.write(
+                    f"{one.slug}: the ranking is being recomputed ({job.state}, {job.done} of "
+                    f"{job.total} tickets); not verified."
+                )
+                continue
             drift = ranking_drift(engagement=one)
             if not drift:
                 continue

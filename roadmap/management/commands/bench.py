@@ -55,7 +55,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
-from backlog.bench import bench_ranked_backlog
+from backlog.bench import bench_ranked_backlog, bench_rescore_in_request, bench_rescore_job
 from backlog.models import Ticket
 from backlog.transfer.bulk import tickets_bulk_generate
 from backlog.transfer.csv_import import tickets_import
@@ -465,8 +465,54 @@ class Command(BaseCommand):
                     )
                 )
                 self._say(f"{figure.name}, {figure.tickets} tickets: done")
+        results += self._rescore(big, huge)
         results += self._import(sizes, director, importing)
         return results
+
+    def _rescore(self, big: Engagement, huge: Engagement) -> list[Measurement]:
+        """An engagement-wide recomputation in the request (the big engagement, at most the
+        threshold's order of size) and in a job (the huge one, above the threshold)."""
+        threshold = settings.RESCORE_IN_REQUEST_MAX_TICKETS
+        big_tickets = Ticket.objects.filter(engagement=big).count()
+        in_request, in_request_queries = bench_rescore_in_request(engagement=big)
+        self._say("Rescoring in the request: done")
+        job = bench_rescore_job(engagement=huge)
+        self._say("Rescoring job: done")
+        chunks = job.chunk_ms
+        return [
+            Measurement(
+                f"Change the scoring model, {big_tickets} tickets, in the request",
+                1,
+                in_request,
+                in_request,
+                in_request_queries,
+                note="threshold raised to the engagement's size: every ticket in one statement",
+            ),
+            Measurement(
+                f"Change the scoring model, {job.tickets} tickets: the request",
+                1,
+                job.request_ms,
+                job.request_ms,
+                job.request_queries,
+                note=(
+                    f"job queued (threshold {threshold})"
+                    if job.queued
+                    else f"recomputed in the request (threshold {threshold})"
+                ),
+            ),
+            Measurement(
+                f"Change the scoring model, {job.tickets} tickets: the job",
+                1,
+                job.job_ms,
+                job.job_ms,
+                note=(
+                    f"medians {job.medians_ms:.0f} ms, {len(chunks)} chunks of "
+                    f"{settings.RANKING_JOB_CHUNK_SIZE}: median "
+                    f"{statistics.median(chunks) if chunks else 0:.0f} ms, max "
+                    f"{max(chunks, default=0):.0f} ms; quadrants {job.settle_ms:.0f} ms"
+                ),
+            ),
+        ]
 
     @staticmethod
     def _url(name: str, kwargs: dict[str, str]) -> str | None:
