@@ -375,6 +375,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collab.rhythm.tasks.digests_sweep_task",
         "schedule": timedelta(minutes=15),
     },
+    "budget-alerts-sweep": {
+        "task": "backlog.timesheets.tasks.budget_alerts_sweep_task",
+        "schedule": timedelta(minutes=15),
+    },
     "agenda-prepare": {
         "task": "collab.rhythm.tasks.agenda_prepare_task",
         "schedule": timedelta(hours=1),

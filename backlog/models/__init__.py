@@ -49,6 +49,9 @@ from backlog.models.tickets import (
     TicketCounter,
 )
 from backlog.timesheets.models import (
+    Budget,
+    BudgetAlert,
+    BudgetPeriod,
     RunningTimer,
     TimeEntry,
     TimeEntryChange,
@@ -61,6 +64,9 @@ __all__ = [
     "Attachment",
     "BacklogFacet",
     "BacklogMedians",
+    "Budget",
+    "BudgetAlert",
+    "BudgetPeriod",
     "ClientAcceptance",
     "Comment",
     "Confidence",
