@@ -497,6 +497,9 @@ SPECTACULAR_SETTINGS = {
         "AgencyRoleEnum": "backlog.api.serializers_settings.AGENCY_ROLE_CHOICES",
         "ReviewStateEnum": "roadmap.reviews.models.ReviewState",
         "WebhookDeliveryStateEnum": "collab.webhooks.models.WebhookDeliveryState",
+        "BudgetKindEnum": "backlog.timesheets.models.Budget.Kind",
+        "BudgetUnitEnum": "backlog.timesheets.models.Budget.Unit",
+        "BudgetRolloverEnum": "backlog.timesheets.models.Budget.Rollover",
     },
 }
 

@@ -125,7 +125,7 @@ def budget_page_url(slug: str) -> str:
     return settings.SITE_URL + reverse("timesheets:budgets", args=[slug])
 
 
-def _alert_message(alert: BudgetAlert) -> tuple[EmailMultiAlternatives, Notification]:
+def budget_alert_message(alert: BudgetAlert) -> tuple[EmailMultiAlternatives, Notification]:
     person, period = alert.person, alert.period
     budget, engagement = period.budget, alert.engagement
     with translation.override(person.language), timezone.override(ZoneInfo(person.time_zone)):
@@ -191,7 +191,7 @@ def budget_alerts_send(*, now: dt.datetime, limit: int | None = None) -> SweepRe
         prepared: list[tuple[int, EmailMultiAlternatives]] = []
         notifications: dict[int, Notification] = {}
         for alert in alerts:
-            message, notification = _alert_message(alert)
+            message, notification = budget_alert_message(alert)
             prepared.append((alert.pk, message))
             notifications[alert.pk] = notification
         sent, failed = send_chunk(BudgetAlert, token, prepared, _mark_with_notices(notifications))

@@ -24,6 +24,8 @@ from backlog.timesheets.models import WORKING_DAY_HOURS, Budget, BudgetPeriod, T
 from collab.models import Engagement
 
 CENT = Decimal("0.01")
+# A retainer's periods start on the same day of each month: one every month has.
+MAX_START_DAY = 28
 # What may change once a budget exists; its kind, unit and start define its periods.
 CHANGEABLE = ("name", "amount", "ends_on", "rollover", "rollover_cap_hours")
 
@@ -41,23 +43,20 @@ def minutes_in_unit(minutes: int, *, unit: str, day_rate: Decimal) -> Decimal:
     return hours.quantize(CENT, ROUND_HALF_UP)
 
 
-def _month_end(day: dt.date) -> dt.date:
-    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (a retainer's start day is at most the 28th)."""
     index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
+    return day.replace(year=index // 12, month=index % 12 + 1)
 
 
 def period_bounds(budget: Budget, starts_on: dt.date) -> tuple[dt.date, dt.date]:
-    """The dates of the budget's period starting on ``starts_on`` (clipped at its end)."""
+    """The dates of the budget's period starting on ``starts_on``: a month or a quarter to
+    the day before the same day of the month (clipped at the budget's end)."""
     if budget.kind == Budget.Kind.FIXED:
         assert budget.ends_on is not None  # a constraint: a fixed budget has an end
         return budget.starts_on, budget.ends_on
     months = 1 if budget.kind == Budget.Kind.MONTHLY else 3
-    ends_on = _month_end(_add_months(starts_on, months - 1))
+    ends_on = add_months(starts_on, months) - dt.timedelta(days=1)
     if budget.ends_on is not None:
         ends_on = min(ends_on, budget.ends_on)
     return starts_on, ends_on
@@ -76,14 +75,11 @@ def _validate(budget: Budget, engagement: Engagement) -> None:
             errors["ends_on"] = _("A fixed project budget has an end date.")
         if budget.rollover != Budget.Rollover.NONE:
             errors["rollover"] = _("A fixed project budget has one period: nothing rolls over.")
-    elif budget.starts_on is not None:
-        first_months = (1, 4, 7, 10) if budget.kind == Budget.Kind.QUARTERLY else range(1, 13)
-        if budget.starts_on.day != 1 or budget.starts_on.month not in first_months:
-            errors["starts_on"] = (
-                _("A quarterly retainer starts on the first day of a quarter.")
-                if budget.kind == Budget.Kind.QUARTERLY
-                else _("A monthly retainer starts on the first day of a month.")
-            )
+    elif budget.starts_on is not None and budget.starts_on.day > MAX_START_DAY:
+        errors["starts_on"] = _(
+            "A retainer starts on a day from the 1st to the 28th, so that every month has "
+            "the day its period starts on."
+        )
     if budget.ends_on is not None and budget.starts_on and budget.ends_on < budget.starts_on:
         errors["ends_on"] = _("The end comes after the start.")
     if budget.rollover == Budget.Rollover.CAPPED:

@@ -119,7 +119,9 @@ class BudgetForm(forms.Form):
     starts_on = forms.DateField(
         label=_("Starts on"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("A retainer starts on the first day of a month (or of a quarter)."),
+        help_text=_(
+            "A retainer renews on this day each month (or quarter): from the 1st to the 28th."
+        ),
     )
     ends_on = forms.DateField(
         label=_("Ends on"),

@@ -18,16 +18,17 @@ from tests.factories import EngagementFactory, RoleAssignmentFactory, UserFactor
 # Written out independently of roles.policy.ROLE_ACTIONS, so that a change to the matrix must be
 # made twice on purpose. Columns: view, file, value, approve, sign off, QA, team, tokens,
 # configure the backlog (scoring model, workflow rules, routing), log time, see all time (the
-# client's people see approved billable time only), approve timesheets.
+# client's people see approved billable time only), approve timesheets, remove anyone's
+# attachments, see budgets (the director too), set budgets.
 EXPECTED = {
-    Role.PROJECT_MANAGER: "YYYNNNNNNYYY",
-    Role.CONSULTANT: "YYYNNNNNNYYN",
-    Role.BUSINESS_ANALYST: "YYYNNNNNNYYN",
-    Role.TESTER: "YYNNNYNNNYYN",
-    Role.DEVELOPER: "YYNNNNNNNYYN",
-    Role.AGENCY_ADMIN: "YYYNNNYYYYYN",
-    Role.DIRECTOR: "YYYYYNNNYNNN",
-    Role.STAKEHOLDER: "YYNNNNNNNNNN",
+    Role.PROJECT_MANAGER: "YYYNNNNNNYYYYYY",
+    Role.CONSULTANT: "YYYNNNNNNYYNNNN",
+    Role.BUSINESS_ANALYST: "YYYNNNNNNYYNNNN",
+    Role.TESTER: "YYNNNYNNNYYNNNN",
+    Role.DEVELOPER: "YYNNNNNNNYYNNNN",
+    Role.AGENCY_ADMIN: "YYYNNNYYYYYNNYY",
+    Role.DIRECTOR: "YYYYYNNNYNNNNYN",
+    Role.STAKEHOLDER: "YYNNNNNNNNNNNNN",
 }
 ACTIONS = [
     Action.VIEW,
@@ -42,6 +43,9 @@ ACTIONS = [
     Action.LOG_TIME,
     Action.VIEW_ALL_TIME,
     Action.APPROVE_TIME,
+    Action.REMOVE_ATTACHMENTS,
+    Action.VIEW_BUDGETS,
+    Action.MANAGE_BUDGETS,
 ]
 CASES = [
     (role, action, flags[i] == "Y")
@@ -130,7 +134,7 @@ def test_an_inactive_person_sees_nothing(engagement):
 @pytest.mark.parametrize(
     ("scope", "allowed"),
     [
-        (ApiToken.Scope.READ, {Action.VIEW, Action.VIEW_ALL_TIME}),
+        (ApiToken.Scope.READ, {Action.VIEW, Action.VIEW_ALL_TIME, Action.VIEW_BUDGETS}),
         (
             ApiToken.Scope.WRITE,
             {
@@ -140,6 +144,8 @@ def test_an_inactive_person_sees_nothing(engagement):
                 Action.RECORD_QA,
                 Action.LOG_TIME,
                 Action.VIEW_ALL_TIME,
+                Action.VIEW_BUDGETS,
+                Action.MANAGE_BUDGETS,
             },
         ),
     ],

@@ -74,6 +74,16 @@ def test_a_monthly_retainer_has_one_period_per_month_up_to_today(engagement):
 
 
 @pytest.mark.django_db
+def test_a_retainer_started_mid_month_runs_from_that_day(engagement):
+    budget = _monthly(engagement, starts_on=dt.date(2026, 1, 18))
+    periods = list(budget.periods.order_by("starts_on").values_list("starts_on", "ends_on"))
+    assert periods == [
+        (dt.date(2026, 1, 18), dt.date(2026, 2, 17)),
+        (dt.date(2026, 2, 18), dt.date(2026, 3, 17)),
+    ]
+
+
+@pytest.mark.django_db
 def test_a_quarterly_retainer_and_a_fixed_budget(engagement):
     quarterly = services.budget_create(
         engagement=engagement,
@@ -106,8 +116,8 @@ def test_a_quarterly_retainer_and_a_fixed_budget(engagement):
     ("extra", "field"),
     [
         ({"amount": Decimal(0)}, "amount"),
-        ({"starts_on": dt.date(2026, 3, 4)}, "starts_on"),
-        ({"kind": Budget.Kind.QUARTERLY, "starts_on": dt.date(2026, 2, 1)}, "starts_on"),
+        ({"starts_on": dt.date(2026, 1, 29)}, "starts_on"),
+        ({"kind": Budget.Kind.QUARTERLY, "starts_on": dt.date(2025, 12, 31)}, "starts_on"),
         ({"kind": Budget.Kind.FIXED}, "ends_on"),
         (
             {"kind": Budget.Kind.FIXED, "ends_on": dt.date(2026, 5, 1), "rollover": "all"},
@@ -353,7 +363,9 @@ def test_100_percent_is_sent_once_after_80(engagement, team):
         (100, "sent", 110),
         (100, "sent", 110),
     ]
-    assert mail.outbox[2].subject.startswith("Budget spent")
+    spent = {message.to[0]: message.subject for message in mail.outbox[2:]}
+    assert spent["pm@atelier.example"].startswith("Budget spent: Retainer has used 110 %")
+    assert spent["director@nordfer.example"].startswith("Budget épuisé")
 
 
 @pytest.mark.django_db
