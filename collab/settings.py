@@ -377,7 +377,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "budget-alerts-sweep": {
         "task": "backlog.timesheets.tasks.budget_alerts_sweep_task",
-        "schedule": timedelta(minutes=15),
+        "schedule": timedelta(seconds=int(os.environ.get("BUDGET_ALERTS_SWEEP_SECONDS", "900"))),
     },
     "agenda-prepare": {
         "task": "collab.rhythm.tasks.agenda_prepare_task",
