@@ -1,11 +1,13 @@
 """Celery entry points of the backlog (Celery autodiscovers ``backlog.tasks``): thin, working
-from the ``RankingJob`` rows, so that a message run twice changes nothing."""
+from the ``RankingJob`` rows, so that a message run twice changes nothing. Time's tasks (budget
+alerts) live in ``backlog.timesheets.tasks``, registered by the import below."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from backlog.services.ranking_jobs import ranking_job_run, ranking_jobs_sweep
+from backlog.timesheets import tasks as timesheets_tasks  # noqa: F401  (registers time's tasks)
 
 
 @shared_task(name="backlog.tasks.ranking_job_run_task")

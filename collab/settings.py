@@ -384,6 +384,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collab.rhythm.tasks.digests_sweep_task",
         "schedule": timedelta(minutes=15),
     },
+    "budget-alerts-sweep": {
+        "task": "backlog.timesheets.tasks.budget_alerts_sweep_task",
+        "schedule": timedelta(seconds=int(os.environ.get("BUDGET_ALERTS_SWEEP_SECONDS", "900"))),
+    },
     "agenda-prepare": {
         "task": "collab.rhythm.tasks.agenda_prepare_task",
         "schedule": timedelta(hours=1),
@@ -506,6 +510,9 @@ SPECTACULAR_SETTINGS = {
         "AgencyRoleEnum": "backlog.api.serializers_settings.AGENCY_ROLE_CHOICES",
         "ReviewStateEnum": "roadmap.reviews.models.ReviewState",
         "WebhookDeliveryStateEnum": "collab.webhooks.models.WebhookDeliveryState",
+        "BudgetKindEnum": "backlog.timesheets.models.Budget.Kind",
+        "BudgetUnitEnum": "backlog.timesheets.models.Budget.Unit",
+        "BudgetRolloverEnum": "backlog.timesheets.models.Budget.Rollover",
     },
 }
 

@@ -38,6 +38,8 @@ class Action(models.TextChoices):
     VIEW_ALL_TIME = "view_all_time", _("See all time, with notes and unapproved entries")
     APPROVE_TIME = "approve_time", _("Approve timesheets")
     REMOVE_ATTACHMENTS = "remove_attachments", _("Remove anyone's attachments")
+    VIEW_BUDGETS = "view_budgets", _("See budgets and their burn")
+    MANAGE_BUDGETS = "manage_budgets", _("Set budgets and retainers")
 
 
 A = Action
@@ -45,11 +47,22 @@ A = Action
 # The agency's people log time and see all of it (unapproved entries, internal notes); the
 # client's people see only approved billable time, without internal notes.
 TIME_ACTIONS = (A.LOG_TIME, A.VIEW_ALL_TIME)
+# The project manager and the agency admin set budgets; the director reads them (in hours and
+# per cent, or in money for a budget in money: what the client pays, never the day rate).
+BUDGET_ACTIONS = (A.VIEW_BUDGETS, A.MANAGE_BUDGETS)
 
 # The permission matrix: role → the actions it grants. docs/permissions.md is generated from it.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.PROJECT_MANAGER: frozenset(
-        {A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, *TIME_ACTIONS, A.APPROVE_TIME, A.REMOVE_ATTACHMENTS}
+        {
+            A.VIEW,
+            A.FILE_TICKETS,
+            A.EDIT_VALUE,
+            *TIME_ACTIONS,
+            A.APPROVE_TIME,
+            A.REMOVE_ATTACHMENTS,
+            *BUDGET_ACTIONS,
+        }
     ),
     Role.CONSULTANT: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, *TIME_ACTIONS}),
     Role.BUSINESS_ANALYST: frozenset({A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, *TIME_ACTIONS}),
@@ -64,6 +77,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             A.MANAGE_API_TOKENS,
             A.CONFIGURE_BACKLOG,
             *TIME_ACTIONS,
+            *BUDGET_ACTIONS,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -74,6 +88,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             A.APPROVE_PRIORITIES,
             A.SIGN_OFF_REVIEWS,
             A.CONFIGURE_BACKLOG,
+            A.VIEW_BUDGETS,
         }
     ),
     Role.STAKEHOLDER: frozenset({A.VIEW, A.FILE_TICKETS}),
@@ -83,11 +98,19 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 # managing the team, tokens or webhooks, choosing how the backlog is scored and routed,
 # approving timesheets) are never delegated to a token. Tokens are the agency's (only an agency
 # admin issues them): they read all time, and a write token pushes entries (from Toggl, Harvest
-# or Clockify exports) for the engagement's people.
+# or Clockify exports) for the engagement's people, and sets budgets from the contract.
 TOKEN_SCOPE_ACTIONS: dict[ApiToken.Scope, frozenset[Action]] = {
-    ApiToken.Scope.READ: frozenset({A.VIEW, A.VIEW_ALL_TIME}),
+    ApiToken.Scope.READ: frozenset({A.VIEW, A.VIEW_ALL_TIME, A.VIEW_BUDGETS}),
     ApiToken.Scope.WRITE: frozenset(
-        {A.VIEW, A.FILE_TICKETS, A.EDIT_VALUE, A.RECORD_QA, A.LOG_TIME, A.VIEW_ALL_TIME}
+        {
+            A.VIEW,
+            A.FILE_TICKETS,
+            A.EDIT_VALUE,
+            A.RECORD_QA,
+            A.LOG_TIME,
+            A.VIEW_ALL_TIME,
+            *BUDGET_ACTIONS,
+        }
     ),
 }
 

@@ -39,6 +39,8 @@ from backlog.services import (
     sprint_create,
     ticket_create,
 )
+from backlog.timesheets.budgets import budget_create
+from backlog.timesheets.models import Budget, BudgetPeriod
 from backlog.timesheets.services import time_entry_create, timer_start
 from collab.models import ApiToken, Engagement, Organization, User
 from collab.rhythm.agenda import agenda_item_add
@@ -68,6 +70,7 @@ SECRETS = (
     "criterion-QX42",
     "comment-QX42",
     "attachment-QX42",
+    "budget-QX42",
     "Sprint QX42",
     "objective-QX42",
     "agenda-QX42",
@@ -209,6 +212,14 @@ def victim(db, settings) -> Victim:
         ticket=ticket,
         note="time-note-QX42",
     )
+    budget = budget_create(
+        engagement=engagement,
+        name="budget-QX42",
+        kind=Budget.Kind.MONTHLY,
+        unit=Budget.Unit.HOURS,
+        amount=Decimal(40),
+        starts_on=timezone.localdate().replace(day=1),
+    )
     # A running timer: a stranger's stop or discard would change it.
     timer_start(person=admin, engagement=engagement, ticket=ticket)
     # A failed delivery: the one a redelivery would change.
@@ -240,6 +251,8 @@ def victim(db, settings) -> Victim:
             Notification: notification,
             Review: review,
             TimeEntry: time_entry,
+            Budget: budget,
+            BudgetPeriod: budget.periods.get(),
             Webhook: webhook,
             WebhookDelivery: WebhookDelivery.objects.filter(webhook=webhook).first(),
         },
@@ -312,6 +325,16 @@ PK_OBJECT_BY_ROUTE_NAME: dict[str, type] = {
     "timesheets:entry-detail": TimeEntry,
     "timesheets:entry-delete": TimeEntry,
     "api-time-entry-detail": TimeEntry,
+    **dict.fromkeys(
+        (
+            "timesheets:budget-edit",
+            "timesheets:budget-delete",
+            "api-budget-detail",
+            "api-budget-period-list",
+            "api-budget-period-detail",
+        ),
+        Budget,
+    ),
     **dict.fromkeys(
         (
             "webhooks:webhook-detail",
@@ -442,6 +465,8 @@ def _fill(route: Route, victim: Victim) -> dict[str, str]:
             if model is None:
                 raise Unfillable(f"{route.name}: which object does <item_pk> name?")
             values[param] = str(victim.objects[model].pk)
+        elif param == "period_id":
+            values[param] = str(victim.objects[BudgetPeriod].pk)
         elif param == "person_id":
             values[param] = str(victim.objects[User].pk)
         elif param == "object_id" and model_admin is not None:

@@ -4,7 +4,15 @@ an approved week)."""
 
 from django.contrib import admin
 
-from backlog.models import RunningTimer, TimeEntry, TimeEntryChange, TimesheetWeek
+from backlog.models import (
+    Budget,
+    BudgetAlert,
+    BudgetPeriod,
+    RunningTimer,
+    TimeEntry,
+    TimeEntryChange,
+    TimesheetWeek,
+)
 from collab.common.admin import ReadOnlyAdmin
 
 
@@ -39,3 +47,29 @@ class RunningTimerAdmin(ReadOnlyAdmin):
     list_display = ("person", "engagement", "ticket", "role", "started_at")
     search_fields = ("person__email", "person__display_name")
     list_select_related = ("person", "engagement", "ticket__engagement")
+
+
+@admin.register(Budget)
+class BudgetAdmin(ReadOnlyAdmin):
+    """Budgets change through the Budget page and the API (their periods and rollover follow)."""
+
+    list_display = ("engagement", "name", "kind", "unit", "amount", "starts_on", "ends_on")
+    list_filter = ("engagement", "kind", "unit")
+    search_fields = ("name",)
+    list_select_related = ("engagement",)
+
+
+@admin.register(BudgetPeriod)
+class BudgetPeriodAdmin(ReadOnlyAdmin):
+    list_display = ("engagement", "budget", "starts_on", "ends_on", "allowance", "carried_in")
+    list_filter = ("engagement",)
+    list_select_related = ("engagement", "budget__engagement")
+
+
+@admin.register(BudgetAlert)
+class BudgetAlertAdmin(ReadOnlyAdmin):
+    """One alert to one person: claimed, sent and retried by the sweep only."""
+
+    list_display = ("engagement", "period", "threshold", "person", "state", "sent_at")
+    list_filter = ("engagement", "state", "threshold")
+    list_select_related = ("engagement", "period", "person")

@@ -50,6 +50,9 @@ from backlog.models.tickets import (
     TicketCounter,
 )
 from backlog.timesheets.models import (
+    Budget,
+    BudgetAlert,
+    BudgetPeriod,
     RunningTimer,
     TimeEntry,
     TimeEntryChange,
@@ -62,6 +65,9 @@ __all__ = [
     "Attachment",
     "BacklogFacet",
     "BacklogMedians",
+    "Budget",
+    "BudgetAlert",
+    "BudgetPeriod",
     "ClientAcceptance",
     "Comment",
     "Confidence",

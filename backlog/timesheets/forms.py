@@ -3,6 +3,7 @@ entry's edit, a returned week's reason."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from backlog.timesheets.durations import duration_format, duration_parse
+from backlog.timesheets.models import Budget
 from roles.models import Role
 
 
@@ -98,3 +100,48 @@ class ReturnForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The person reads it in their inbox."),
     )
+
+
+class BudgetForm(forms.Form):
+    """A budget: its kind, unit and start (fixed once created), its amount per period, end
+    and rollover rule."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Budget.Kind.choices)
+    unit = forms.ChoiceField(
+        label=_("Counted in"),
+        choices=Budget.Unit.choices,
+        help_text=_("Money is counted at the engagement's day rate (a day is 8 hours)."),
+    )
+    amount = forms.DecimalField(
+        label=_("Amount per period"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    starts_on = forms.DateField(
+        label=_("Starts on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "A retainer renews on this day each month (or quarter): from the 1st to the 28th."
+        ),
+    )
+    ends_on = forms.DateField(
+        label=_("Ends on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Required for a fixed project budget; optional for a retainer."),
+    )
+    rollover = forms.ChoiceField(
+        label=_("Unused hours at the end of a period"), choices=Budget.Rollover.choices
+    )
+    rollover_cap_hours = forms.DecimalField(
+        label=_("Carry over at most (hours)"),
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            for name in ("kind", "unit", "starts_on"):
+                del self.fields[name]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backlog.models.tickets import Ticket
 from collab.models import Engagement
+from collab.rhythm.models import _Delivery
 from roles.models import Role
 
 MINUTES_IN_A_DAY = 24 * 60
@@ -203,3 +205,138 @@ class RunningTimer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} since {self.started_at:%H:%M}"
+
+
+class Budget(models.Model):
+    """What the client buys: a monthly or quarterly retainer (one period per calendar month or
+    quarter from ``starts_on``, until ``ends_on`` if set) or a fixed project budget (one period
+    from ``starts_on`` to ``ends_on``), in hours or in money at the engagement's day rate."""
+
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly retainer")
+        QUARTERLY = "quarterly", _("Quarterly retainer")
+        FIXED = "fixed", _("Fixed project budget")
+
+    class Unit(models.TextChoices):
+        HOURS = "hours", _("Hours")
+        MONEY = "money", _("Money")
+
+    class Rollover(models.TextChoices):
+        NONE = "none", _("No rollover")
+        CAPPED = "capped", _("Carry over unused hours, up to a limit")
+        ALL = "all", _("Carry over all unused hours")
+
+    engagement = models.ForeignKey(
+        Engagement, verbose_name=_("engagement"), on_delete=models.CASCADE, related_name="budgets"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    unit = models.CharField(_("unit"), max_length=5, choices=Unit.choices)
+    amount = models.DecimalField(
+        _("amount per period"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Hours, or money in the engagement's currency, for each period."),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    rollover = models.CharField(
+        _("unused hours"), max_length=6, choices=Rollover.choices, default=Rollover.NONE
+    )
+    rollover_cap_hours = models.DecimalField(
+        _("carry over at most (hours)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="budget_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="budget_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="fixed") | Q(ends_on__isnull=False, rollover="none"),
+                name="budget_fixed_has_end_no_rollover",
+            ),
+            models.CheckConstraint(
+                condition=(Q(rollover="capped") & Q(rollover_cap_hours__gt=0))
+                | (~Q(rollover="capped") & Q(rollover_cap_hours__isnull=True)),
+                name="budget_rollover_cap",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.engagement})"
+
+
+class BudgetPeriod(models.Model):
+    """One period of a budget: its own allowance, what the previous period carried in, and,
+    once it has ended, what it carried out (the rollover rule applied at its close)."""
+
+    engagement = models.ForeignKey(
+        Engagement, verbose_name=_("engagement"), on_delete=models.CASCADE, related_name="+"
+    )
+    budget = models.ForeignKey(
+        Budget, verbose_name=_("budget"), on_delete=models.CASCADE, related_name="periods"
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    allowance = models.DecimalField(_("allowance"), max_digits=12, decimal_places=2)
+    carried_in = models.DecimalField(_("carried over"), max_digits=12, decimal_places=2, default=0)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    carried_out = models.DecimalField(
+        _("carried to the next period"), max_digits=12, decimal_places=2, default=0
+    )
+
+    class Meta:
+        verbose_name = _("budget period")
+        verbose_name_plural = _("budget periods")
+        ordering = ["budget_id", "starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "starts_on"], name="budget_period_unique"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="budget_period_dates"
+            ),
+        ]
+        indexes = [models.Index(fields=["engagement", "starts_on", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.budget_id} {self.starts_on} to {self.ends_on}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.allowance + self.carried_in
+
+
+class BudgetAlert(_Delivery):
+    """The alert that a budget period reached a threshold (80 or 100 %), to one person (a
+    project manager or the director of the engagement): sent once, by the ledger."""
+
+    class Threshold(models.IntegerChoices):
+        WARNING = 80, "80 %"
+        SPENT = 100, "100 %"
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(BudgetPeriod, on_delete=models.CASCADE, related_name="alerts")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    threshold = models.PositiveSmallIntegerField(choices=Threshold.choices)
+    percent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("budget alert")
+        verbose_name_plural = _("budget alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "threshold", "person"], name="budget_alert_once"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="budget_alert_state")]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}/{self.threshold}/{self.person_id}: {self.state}"

@@ -27,6 +27,7 @@ from backlog.timesheets.models import (
     TimesheetWeek,
     week_start,
 )
+from collab.common.tasks import enqueue_on_commit
 from collab.models import Engagement, User
 from collab.rhythm.notify import notifications_write
 from roles.models import Role, RoleAssignment
@@ -341,6 +342,8 @@ def timesheet_week_approve(
         )
         for entry in pending
     )
+    # Approved time burns budgets: the alerts' sweep looks at once (the beat would anyway).
+    enqueue_on_commit("backlog.timesheets.tasks.budget_alerts_sweep_task")
     return week
 
 

@@ -28,6 +28,7 @@ from backlog.indicators import (
     qa_first_pass,
     value_delivered_by_quarter,
 )
+from backlog.timesheets.burn import PeriodBurn, current_burns
 from collab.models import Engagement, User
 from collab.rhythm.indicators import (
     ActionItemCounts,
@@ -218,6 +219,8 @@ class DirectorCard:
     planned_by_quarter: dict[str, Planned]
     delivered_by_quarter: dict[str, Delivered]
     duties_recent: Duties
+    # The current period of each of the engagement's budgets, with its burn and forecast.
+    budgets: Sequence[PeriodBurn] = ()
 
     @property
     def level(self) -> str:
@@ -325,6 +328,7 @@ def director_home(
     defects = defects_by_finder(engagements=ids)
     planned = planned_by_quarter(engagements=ids, quarters=quarters)
     delivered = value_delivered_by_quarter(engagements=ids, since=since)
+    budgets = current_burns(engagement_ids=ids, today=today)
     cards = [
         DirectorCard(
             engagement=engagement,
@@ -342,6 +346,7 @@ def director_home(
                 breaches=engagement.__dict__["duties_breaches"],
                 self_verified=engagement.__dict__["duties_self_verified"],
             ),
+            budgets=budgets.get(engagement.pk, ()),
         )
         for engagement in engagements
     ]

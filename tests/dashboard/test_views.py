@@ -5,8 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from backlog.models import QAVerdict
+from backlog.models import QAVerdict, TimeEntry
+from backlog.timesheets.budgets import budget_create
+from backlog.timesheets.models import Budget
 from collab.rhythm.models import ActionItem, Meeting
 from roles.models import Role, RoleAssignment
 from tests.backlog.factories import TicketFactory
@@ -155,8 +158,32 @@ def test_the_director_home_asks_anonymous_visitors_to_log_in(client):
 
 # Session, person, the engagements (with their rhythm, overdue reviews and the person's agency
 # role), role coverage (2), proactivity, defects, value planned (2), value delivered, and the
-# shell's inbox count and engagement switcher.
-DIRECTOR_HOME_QUERIES = 12
+# shell's inbox count and engagement switcher, and the budgets' current periods with their burn.
+DIRECTOR_HOME_QUERIES = 13
+
+
+def _retainer(engagement, hours_burnt):
+    """A 10-hour monthly retainer of this month with ``hours_burnt`` approved billable hours."""
+    today = timezone.localdate()
+    budget_create(
+        engagement=engagement,
+        name="Retainer",
+        kind=Budget.Kind.MONTHLY,
+        unit=Budget.Unit.HOURS,
+        amount=Decimal(10),
+        starts_on=today.replace(day=1) if today.day <= 28 else today.replace(day=28),
+    )
+    if hours_burnt:
+        person = UserFactory()
+        assign(engagement, person, Role.DEVELOPER)
+        TimeEntry.objects.create(
+            engagement=engagement,
+            person=person,
+            date=today,
+            minutes=hours_burnt * 60,
+            role=Role.DEVELOPER,
+            approved_at=timezone.now(),
+        )
 
 
 @pytest.mark.parametrize("count", [2, 20])
@@ -168,12 +195,36 @@ def test_director_home_query_count_does_not_grow_with_engagements(
         engagement = EngagementFactory()
         populate(engagement)
         assign(engagement, director, Role.DIRECTOR)
+        _retainer(engagement, hours_burnt=9)
     client.force_login(director)
 
     with django_assert_num_queries(DIRECTOR_HOME_QUERIES):
         response = client.get(reverse("dashboard:director-home"))
 
-    assert response.content.decode().count('class="card engagement-card ') == count
+    page = response.content.decode()
+    assert page.count('class="card engagement-card ') == count
+    assert page.count('class="budget-meter') == count
+
+
+def test_each_card_shows_its_budget_burn_with_a_warning_from_80_percent(
+    client, director, time_machine
+):
+    # Twenty days into the month: 3 hours of 10 go on at a pace that stays under 100 %.
+    time_machine.move_to(dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC), tick=False)
+    healthy = EngagementFactory(name="Healthy", slug="healthy")
+    burning = EngagementFactory(name="Burning", slug="burning")
+    for engagement, hours in ((healthy, 3), (burning, 9)):
+        assign(engagement, director, Role.DIRECTOR)
+        _retainer(engagement, hours_burnt=hours)
+    client.force_login(director)
+    page = client.get(reverse("dashboard:director-home")).content.decode()
+    assert 'value="30"' in page and 'value="90"' in page
+    healthy_card = page[page.index("card-healthy") :]
+    healthy_card = healthy_card[: healthy_card.index("</article>")]
+    burning_card = page[page.index("card-burning") :]
+    burning_card = burning_card[: burning_card.index("</article>")]
+    assert "30 % burnt" in healthy_card and "engagement-card__budget--success" in healthy_card
+    assert "90 % burnt" in burning_card and "engagement-card__budget--warning" in burning_card
 
 
 def test_the_overview_shows_indicators_and_charts_with_text_alternatives(

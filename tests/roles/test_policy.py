@@ -19,16 +19,16 @@ from tests.factories import EngagementFactory, RoleAssignmentFactory, UserFactor
 # made twice on purpose. Columns: view, file, value, approve, sign off, QA, team, tokens,
 # configure the backlog (scoring model, workflow rules, routing), log time, see all time (the
 # client's people see approved billable time only), approve timesheets, remove anyone's
-# attachments (the project manager only; anyone removes their own).
+# attachments, see budgets (the director too), set budgets.
 EXPECTED = {
-    Role.PROJECT_MANAGER: "YYYNNNNNNYYYY",
-    Role.CONSULTANT: "YYYNNNNNNYYNN",
-    Role.BUSINESS_ANALYST: "YYYNNNNNNYYNN",
-    Role.TESTER: "YYNNNYNNNYYNN",
-    Role.DEVELOPER: "YYNNNNNNNYYNN",
-    Role.AGENCY_ADMIN: "YYYNNNYYYYYNN",
-    Role.DIRECTOR: "YYYYYNNNYNNNN",
-    Role.STAKEHOLDER: "YYNNNNNNNNNNN",
+    Role.PROJECT_MANAGER: "YYYNNNNNNYYYYYY",
+    Role.CONSULTANT: "YYYNNNNNNYYNNNN",
+    Role.BUSINESS_ANALYST: "YYYNNNNNNYYNNNN",
+    Role.TESTER: "YYNNNYNNNYYNNNN",
+    Role.DEVELOPER: "YYNNNNNNNYYNNNN",
+    Role.AGENCY_ADMIN: "YYYNNNYYYYYNNYY",
+    Role.DIRECTOR: "YYYYYNNNYNNNNYN",
+    Role.STAKEHOLDER: "YYNNNNNNNNNNNNN",
 }
 ACTIONS = [
     Action.VIEW,
@@ -44,6 +44,8 @@ ACTIONS = [
     Action.VIEW_ALL_TIME,
     Action.APPROVE_TIME,
     Action.REMOVE_ATTACHMENTS,
+    Action.VIEW_BUDGETS,
+    Action.MANAGE_BUDGETS,
 ]
 CASES = [
     (role, action, flags[i] == "Y")
@@ -132,7 +134,7 @@ def test_an_inactive_person_sees_nothing(engagement):
 @pytest.mark.parametrize(
     ("scope", "allowed"),
     [
-        (ApiToken.Scope.READ, {Action.VIEW, Action.VIEW_ALL_TIME}),
+        (ApiToken.Scope.READ, {Action.VIEW, Action.VIEW_ALL_TIME, Action.VIEW_BUDGETS}),
         (
             ApiToken.Scope.WRITE,
             {
@@ -142,6 +144,8 @@ def test_an_inactive_person_sees_nothing(engagement):
                 Action.RECORD_QA,
                 Action.LOG_TIME,
                 Action.VIEW_ALL_TIME,
+                Action.VIEW_BUDGETS,
+                Action.MANAGE_BUDGETS,
             },
         ),
     ],

@@ -1,11 +1,17 @@
 """The demo's time: a few weeks per engagement, approved except the current week; on Maison
 Lila the project manager logs most of the testing hours."""
 
+import datetime
+
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from backlog.timesheets.models import TimeEntry, TimesheetWeek
+from backlog.timesheets.budget_alerts import budget_alerts_sweep
+from backlog.timesheets.burn import current_burns
+from backlog.timesheets.models import Budget, BudgetAlert, BudgetPeriod, TimeEntry, TimesheetWeek
+from collab.models import Engagement
+from collab.rhythm.models import Notification
 from tests.timesheets.conftest import MONDAY
 
 
@@ -30,3 +36,43 @@ def test_demo_time_tells_the_story(settings):
     weeks = TimesheetWeek.objects.count()
     call_command("seed_demo", stdout=None)
     assert (TimeEntry.objects.count(), TimesheetWeek.objects.count()) == (count, weeks)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.datetime(2026, 3, 11, 15, 0, tzinfo=datetime.UTC),
+        # Near a month's end: a retainer renews on the 28th at the latest.
+        datetime.datetime(2026, 1, 24, 9, 0, tzinfo=datetime.UTC),
+    ],
+)
+def test_demo_budgets_tell_the_story(settings, mailoutbox, time_machine, moment):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    time_machine.move_to(moment, tick=False)
+    call_command("seed_demo", stdout=None)
+    today = moment.date()
+    burns = current_burns(today=today)
+    by_slug = {Engagement.objects.get(pk=pk).slug: group[0] for pk, group in burns.items() if group}
+    cave = by_slug["cave-saint-roch"]
+    assert 90 <= cave.percent <= 94
+    assert 6 <= (cave.period.ends_on - today).days <= 11
+    assert cave.period.budget.kind == "monthly"
+    assert by_slug["nordfer"].percent < 60
+    assert by_slug["nordfer"].tone == "success"
+    lila = by_slug["maison-lila"]
+    assert (lila.period.budget.unit, lila.period.budget.kind) == ("money", "fixed")
+    assert 50 <= lila.percent <= 60
+    # Cave Saint-Roch's 80 % alert went to its project manager and director, in the inbox.
+    alerts = BudgetAlert.objects.filter(engagement__slug="cave-saint-roch")
+    assert set(alerts.values_list("threshold", "state")) == {(80, "sent")}
+    assert alerts.count() == 2
+    assert Notification.objects.filter(kind="budget_alert").count() == 2
+    assert not BudgetAlert.objects.exclude(engagement__slug="cave-saint-roch").exists()
+    assert not [m for m in mailoutbox if "Budget" in m.subject]
+    counts = (Budget.objects.count(), BudgetPeriod.objects.count(), BudgetAlert.objects.count())
+    call_command("seed_demo", stdout=None)
+    again = (Budget.objects.count(), BudgetPeriod.objects.count(), BudgetAlert.objects.count())
+    assert counts == again == (3, 3, 2)
+    # A sweep afterwards sends nothing more.
+    assert budget_alerts_sweep(now=moment).sent == 0

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backlog.timesheets.api import views
+from backlog.timesheets.api import budget_views, views
 
 urlpatterns = [
     path(
@@ -24,5 +24,25 @@ urlpatterns = [
         "engagements/<slug:slug>/timesheet-weeks/return/",
         views.TimesheetWeekReturnApi.as_view(),
         name="api-timesheet-week-return",
+    ),
+    path(
+        "engagements/<slug:slug>/budgets/",
+        budget_views.BudgetListApi.as_view(),
+        name="api-budget-list",
+    ),
+    path(
+        "engagements/<slug:slug>/budgets/<int:pk>/",
+        budget_views.BudgetDetailApi.as_view(),
+        name="api-budget-detail",
+    ),
+    path(
+        "engagements/<slug:slug>/budgets/<int:pk>/periods/",
+        budget_views.BudgetPeriodListApi.as_view(),
+        name="api-budget-period-list",
+    ),
+    path(
+        "engagements/<slug:slug>/budgets/<int:pk>/periods/<int:period_id>/",
+        budget_views.BudgetPeriodDetailApi.as_view(),
+        name="api-budget-period-detail",
     ),
 ]

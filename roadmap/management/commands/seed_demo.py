@@ -27,6 +27,7 @@ from django.utils import timezone
 from collab.models import BusinessModel, Engagement, Organization, Platform, ReviewCadence, User
 from collab.models import Weekday as Day
 from collab.services import engagement_create
+from roadmap.demo.budgets import seed_budgets
 from roadmap.demo.meetings import past_meeting_notices_skip, seed_meetings
 from roadmap.demo.reviews import seed_reviews
 from roadmap.demo.strategy import seed_roadmap, seed_strategy
@@ -218,6 +219,8 @@ class Command(BaseCommand):
             seed_reviews(engagements=demo, write=self._line, now=now)
             self._line("Time")
             seed_time(engagements=demo, write=self._line, now=now)
+            self._line("Budgets")
+            seed_budgets(engagements=demo, write=self._line, now=now)
             quiet = past_meeting_notices_skip(engagements=demo, now=timezone.now())
             self._line(f"{quiet} emails about meetings already past left unsent")
         self._step(10, "Demo logins")
