@@ -192,6 +192,7 @@ def check_a11y(page: Page) -> None:
             return results.violations.map((v) => ({
                 id: v.id, impact: v.impact, help: v.help,
                 targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
+                why: v.nodes.length ? v.nodes[0].failureSummary : "",
             }));
         }"""
     )
@@ -201,6 +202,7 @@ def check_a11y(page: Page) -> None:
             print(f"a11y ({violation['impact']}) on {page.url}: {violation['id']}")
     if failing:
         lines = [
-            f"- [{v['impact']}] {v['id']}: {v['help']} → {', '.join(v['targets'])}" for v in failing
+            f"- [{v['impact']}] {v['id']}: {v['help']} → {', '.join(v['targets'])}\n  {v['why']}"
+            for v in failing
         ]
         pytest.fail(f"Accessibility violations on {page.url}:\n" + "\n".join(lines), pytrace=False)
