@@ -4,18 +4,16 @@ manager and the director (marked like tests/rhythm/test_worker.py: ``worker``)."
 import os
 import time
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from backlog.timesheets.budgets import budget_create
 from backlog.timesheets.models import Budget, BudgetAlert, TimeEntry
 from collab.rhythm.models import Notification
 from roles.models import Role
+from tests.celery_processes import worker_and_beat
 from tests.factories import EngagementFactory, member
-from tests.rhythm.test_worker import _start, _stop
 
 # A Redis database of its own, apart from the rhythm's (10) and tests/collab/test_celery.py (9).
 WORKER_REDIS_URL = os.environ.get("TEST_BUDGET_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -53,49 +51,16 @@ def test_a_real_worker_and_beat_send_the_80_percent_alert_once(tmp_path):
     )
     period = budget.periods.get()
 
-    database = urlsplit(os.environ["DATABASE_URL"])._replace(
-        path="/" + connection.settings_dict["NAME"]
-    )
-    outbox = tmp_path / "emails"
-    env = {
-        **os.environ,
-        "REDIS_URL": WORKER_REDIS_URL,
-        "DATABASE_URL": database.geturl(),
-        "TANDEM_RUN_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "collab.settings",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(outbox),
-        "BUDGET_ALERTS_SWEEP_SECONDS": "2",
-    }
-    log_path = tmp_path / "celery.log"
-    with log_path.open("w") as log:
-        worker = _start(
-            [
-                "worker",
-                "--pool=solo",
-                "-Q",
-                "celery",
-                "--concurrency=1",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-            ],
-            env,
-            log,
-        )
-        beat = _start(["beat", "--loglevel=INFO"], env, log)
-    try:
+    with worker_and_beat(tmp_path, WORKER_REDIS_URL, BUDGET_ALERTS_SWEEP_SECONDS="2") as run:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if BudgetAlert.objects.filter(period=period, state="sent").count() == 2:
                 break
             time.sleep(0.5)
         else:
-            pytest.fail(f"no budget alert delivered; the log:\n{log_path.read_text()}")
+            pytest.fail(f"no budget alert delivered; the log:\n{run.log_path.read_text()}")
         time.sleep(5)  # two more sweeps: nothing more goes out
-    finally:
-        _stop(beat)
-        _stop(worker)
+    outbox = run.outbox
     assert set(BudgetAlert.objects.values_list("threshold", "state")) == {(80, "sent")}
     written = "".join(path.read_text() for path in outbox.iterdir())
     for person_id in BudgetAlert.objects.values_list("person_id", flat=True):
