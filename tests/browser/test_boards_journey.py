@@ -213,6 +213,9 @@ def test_a_property_is_edited_in_place_and_the_value_editor_scores_live(page: Pa
     score = value.locator(".breakdown__score")
     shown = score.get_attribute("data-score")
     value.get_by_role("link", name="Edit the figures").click()
+    # The editor takes the focus once htmx has settled it, which is also when its live
+    # preview starts listening: typing before that would be typing into a dead form.
+    expect(value.get_by_label("Annual revenue gain")).to_be_focused()
     value.get_by_label("Effort (person-days)").fill("0.5")
     expect(value).to_contain_text("preview, not saved")
     expect(score).not_to_have_attribute("data-score", shown or "")
