@@ -76,7 +76,7 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
 
 
-def _floor_connection() -> psycopg.Connection:
+def floor_connection() -> psycopg.Connection:
     database = settings.DATABASES["default"]
     return psycopg.connect(
         dbname=database["NAME"],
@@ -135,7 +135,7 @@ def _position_after(engagement: Engagement, rows: int) -> dict[str, Any]:
     return {"rank": rank, "score": score, "number": number}
 
 
-def _timed(
+def timed_against_floor(
     name: str,
     tickets: int,
     runs: int,
@@ -197,27 +197,27 @@ def bench_ranked_backlog(
         "engagement": engagement.pk,
         "limit": PAGE,
     }
-    with _floor_connection() as floor:
+    with floor_connection() as floor:
 
         def get(url: str) -> Callable[[], Any]:
             return lambda: client.get(url, secure=True)
 
         return [
-            _timed(
+            timed_against_floor(
                 "API ranked list, first page",
                 tickets,
                 runs,
                 get(api),
                 lambda: _floor(floor, prefix, first_position),
             ),
-            _timed(
+            timed_against_floor(
                 f"API ranked list, page {deep_pages} (cursor)",
                 tickets,
                 runs,
                 get(deep),
                 lambda: _floor(floor, prefix, deep_position),
             ),
-            _timed(
+            timed_against_floor(
                 "Web backlog page, first page",
                 tickets,
                 runs,

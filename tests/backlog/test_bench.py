@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from backlog.models import Ticket
+from backlog.timesheets.models import TimeEntry
 from collab.models import Engagement
 from tests.factories import EngagementFactory
 
@@ -112,6 +113,15 @@ def test_the_bench_refuses_a_database_with_other_data():
         ("reminders", ["Reminder sweep, 20 due over 5 meetings"]),
         ("reviews", ["Review sign-off (snapshot of 40 tickets)", "Diff of two snapshots"]),
         ("dashboard", ["Director home, 2 engagements", "Agency view, 2 engagements"]),
+        (
+            "time",
+            [
+                "Team week (3 people), month of 60 entries",
+                "Timesheet of one person's week, month of 60 entries",
+                "API time entries, the month's first page, 60 entries",
+                "Budget page, 300 entries",
+            ],
+        ),
     ],
 )
 def test_each_part_of_the_quick_bench_prints_its_rows(part, rows):
@@ -124,6 +134,27 @@ def test_each_part_of_the_quick_bench_prints_its_rows(part, rows):
         line = next((line for line in lines if line.startswith(name)), "")
         assert line, name
         assert "not measured" not in line
+        assert "answered" not in line
+
+
+def test_the_time_part_times_each_page_against_its_floor_and_its_empty_twin():
+    out = StringIO()
+
+    call_command("bench", "--only", "time", "--quick", "--json", stdout=out)
+
+    figures = json.loads(out.getvalue()[out.getvalue().index("[") :])
+    assert [figure["name"].split(",")[0] for figure in figures] == [
+        "Team week (3 people)",
+        "Timesheet of one person's week",
+        "API time entries",
+        "Budget page",
+    ]
+    for figure in figures:
+        assert figure["floor_ms"] > 0 and figure["ratio"] > 0
+        assert figure["queries"] > 0
+        assert "x empty page + floor" in figure["note"]
+    assert TimeEntry.objects.filter(engagement__slug="bench-time").count() == 60
+    assert TimeEntry.objects.filter(engagement__slug="bench-budget").count() == 300
 
 
 # gunicorn, in its own processes, must see the engagement and token the bench writes.

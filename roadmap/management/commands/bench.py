@@ -8,6 +8,9 @@ Parts (all by default):
 - ``reminders`` (or ``rhythm``): 10,000 reminders due at once over 500 meetings delivered by one
   worker, exactly once (``collab.rhythm.bench``);
 - ``reviews``: signing off a review of 10,000 tickets (the snapshot) and diffing two snapshots.
+- ``time``: a 20-person agency's month of time (4,000 entries: the team's week, a timesheet,
+  the entry API) and a budget page over 50,000 entries, against their floors
+  (``backlog.timesheets.bench``);
 - ``broker``: the API's latency with Redis up, then frozen, and ``/readyz`` during the freeze
   (``collab.bench_broker``: gunicorn and a Redis of its own).
 
@@ -55,8 +58,9 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
-from backlog.bench import bench_ranked_backlog, bench_rescore_in_request, bench_rescore_job
+from backlog.bench import Figure, bench_ranked_backlog, bench_rescore_in_request, bench_rescore_job
 from backlog.models import Ticket
+from backlog.timesheets.bench import bench_time
 from backlog.transfer.bulk import tickets_bulk_generate
 from backlog.transfer.csv_import import tickets_import
 from collab.bench_broker import bench_broker_freeze
@@ -101,7 +105,7 @@ FULL = Sizes(
     huge=100_000,
 )
 QUICK = Sizes(big=60, total=150, engagements=3, runs=3, import_rows=30, deep_pages=1, huge=250)
-PARTS = ("backlog", "dashboard", "reminders", "rhythm", "reviews", "broker")
+PARTS = ("backlog", "dashboard", "reminders", "rhythm", "reviews", "broker", "time")
 # The dashboard's figures: (engagements, tickets each), full and quick.
 DASHBOARD_FULL, DASHBOARD_QUICK = (20, 1000), (2, 20)
 # Broker: seconds of load with Redis up, then as many with Redis frozen.
@@ -109,6 +113,8 @@ BROKER_FULL, BROKER_QUICK = 30.0, 3.0
 # Rhythm: (meetings, reminders); reviews: tickets in the snapshot.
 RHYTHM_FULL, RHYTHM_QUICK = (500, 10_000), (5, 20)
 REVIEWS_FULL, REVIEWS_QUICK = 10_000, 40
+# Time: (people, entries in the month, entries under the budget).
+TIME_FULL, TIME_QUICK = (20, 4000, 50_000), (3, 60, 300)
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,21 @@ class Measurement:
     # The floor measured in the same run (see backlog.bench) and median / floor.
     floor_ms: float | None = None
     ratio: float | None = None
+
+
+def from_figure(figure: Figure, name: str) -> Measurement:
+    """A page or API timed against its floor (``backlog.bench``) as a row of the table."""
+    return Measurement(
+        name,
+        figure.runs,
+        figure.median_ms,
+        figure.p95_ms,
+        figure.queries,
+        "" if figure.status == 200 else f"answered {figure.status}",
+        peak_mib=figure.peak_mib,
+        floor_ms=figure.floor_ms,
+        ratio=figure.ratio,
+    )
 
 
 def peak_mib(work: Callable[[], object]) -> float:
@@ -188,6 +209,8 @@ class Command(BaseCommand):
                 results += self._reviews(REVIEWS_QUICK if quick else REVIEWS_FULL)
             if only in (None, "broker"):
                 results += self._broker(BROKER_QUICK if quick else BROKER_FULL)
+            if only in (None, "time"):
+                results += self._time(sizes, *(TIME_QUICK if quick else TIME_FULL))
         if json:
             self.stdout.write(
                 orjson.dumps(
@@ -332,6 +355,34 @@ class Command(BaseCommand):
             )
         return results
 
+    def _time(
+        self, sizes: Sizes, people: int, month_entries: int, budget_entries: int
+    ) -> list[Measurement]:
+        self.stdout.write(
+            f"Time: {people} people, a month of {month_entries} entries; a budget over "
+            f"{budget_entries} entries"
+        )
+        results = []
+        for timed in bench_time(
+            runs=sizes.runs,
+            people=people,
+            month_entries=month_entries,
+            budget_entries=budget_entries,
+        ):
+            figure = timed.figure
+            row = from_figure(figure, figure.name)
+            results.append(
+                dataclasses.replace(
+                    row,
+                    note=(
+                        f"{row.note} empty page {timed.empty_ms:.1f} ms; "
+                        f"{timed.ratio_to_empty_and_floor:.2f}x empty page + floor"
+                    ).strip(),
+                )
+            )
+            self._say(f"{figure.name}: done")
+        return results
+
     def _rhythm(self, meetings: int, reminders: int) -> list[Measurement]:
         self.stdout.write(f"Rhythm: {reminders} reminders over {meetings} meetings")
         result = bench_reminders(n_meetings=meetings, reminders=reminders)
@@ -451,19 +502,7 @@ class Command(BaseCommand):
             for figure in bench_ranked_backlog(
                 client=client, engagement=engagement, runs=sizes.runs, deep_pages=sizes.deep_pages
             ):
-                results.append(
-                    Measurement(
-                        f"{figure.name}, {figure.tickets} tickets",
-                        figure.runs,
-                        figure.median_ms,
-                        figure.p95_ms,
-                        figure.queries,
-                        "" if figure.status == 200 else f"answered {figure.status}",
-                        peak_mib=figure.peak_mib,
-                        floor_ms=figure.floor_ms,
-                        ratio=figure.ratio,
-                    )
-                )
+                results.append(from_figure(figure, f"{figure.name}, {figure.tickets} tickets"))
                 self._say(f"{figure.name}, {figure.tickets} tickets: done")
         results += self._rescore(big, huge)
         results += self._import(sizes, director, importing)
