@@ -291,10 +291,26 @@
     });
   }
 
+  // A row of tabs wider than a phone scrolls sideways: the current tab starts in view.
+  function currentTabInView(root) {
+    root.querySelectorAll(".tabs-nav .nav-tabs").forEach(function (row) {
+      var current = row.querySelector(".nav-link.active, [aria-current=page]");
+      if (!current || row.scrollWidth <= row.clientWidth) {
+        return;
+      }
+      var left = current.offsetLeft - row.offsetLeft;
+      var right = left + current.offsetWidth;
+      if (left < row.scrollLeft || right > row.scrollLeft + row.clientWidth) {
+        row.scrollLeft = Math.max(0, right - row.clientWidth + 16);
+      }
+    });
+  }
+
   function enhance(root) {
     enableCopyButtons(root);
     sizeBars(root);
     focusableScrollers(root);
+    currentTabInView(root);
   }
 
   document.addEventListener("DOMContentLoaded", function () {

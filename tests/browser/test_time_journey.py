@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from backlog.timesheets.burn import current_burns
 from backlog.timesheets.models import TimeEntry, TimesheetWeek
+from collab.models import Engagement
 from tests.browser.conftest import (
     DESKTOP,
     MOBILE,
@@ -110,3 +112,45 @@ def test_a_developer_fills_a_week_by_keyboard_and_the_manager_approves_it(
     visit(page, reverse("timesheets:timesheet", args=[SLUG]))
     expect(page.locator("#timesheet")).to_contain_text("Approved: locked")
     expect(row.locator("input.timesheet__input").nth(1)).to_have_attribute("readonly", "")
+
+
+def test_the_director_follows_the_retainer_burn_from_the_dashboard_in_french(
+    page: Page, demo
+) -> None:
+    """Cave Saint-Roch's director (French) reads the retainer's burn on the dashboard, opens
+    the budget page, and reads the same figures beside a drawn burn-down; on a phone the tabs
+    scroll with the current one in view."""
+    engagement = Engagement.objects.get(slug="cave-saint-roch")
+    (burn,) = current_burns(engagement_ids=[engagement.pk])[engagement.pk]
+    assert burn.percent >= 80  # the demo's story: a retainer nearly spent
+
+    log_in(page, "director@cavesaintroch.example")
+    visit(page, reverse("dashboard:director-home"))
+    line = page.locator(".engagement-card__budget")
+    expect(line).to_contain_text(f"Budget : {burn.period.budget.name}")
+    expect(line).to_contain_text(f"{burn.percent} % consommé")
+    expect(line.get_by_role("progressbar")).to_have_attribute("aria-valuenow", str(burn.percent))
+
+    submit(page, line.get_by_role("link"))
+    expect(page.locator(".tabs-nav [aria-current=page]")).to_have_text("Budget")
+    tiles = page.locator(".budget-card .stat-tile")
+    expect(tiles.filter(has_text="Consommé")).to_contain_text(f"{burn.percent} %")
+    expect(tiles.filter(has_text="Prévision")).to_contain_text("%")
+    # The burn-down is drawn (Chart.js holds a chart on the canvas), not an empty box.
+    canvas = page.locator(".budget-card canvas").first
+    expect(canvas).to_be_visible()
+    page.wait_for_function(
+        "(canvas) => window.Chart && window.Chart.getChart(canvas) !== undefined",
+        arg=canvas.element_handle(),
+    )
+    # Neither rates nor costs for the client's director.
+    expect(page.locator("main")).not_to_contain_text("taux journalier")
+    _fits_both_widths(page)
+
+    page.set_viewport_size(MOBILE)
+    page.reload()
+    settle(page)
+    box = page.locator(".tabs-nav [aria-current=page]").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= MOBILE["width"]
+    page.set_viewport_size(DESKTOP)
+    screenshot(page, "time-03-director-budget")
