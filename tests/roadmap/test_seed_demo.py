@@ -208,7 +208,7 @@ def test_seed_demo_leaves_a_renamed_demo_ticket_alone_and_completes():
 
     output = seed()
 
-    assert "[10/" in output
+    assert "[11/11] Demo logins" in output
     ticket.refresh_from_db()
     assert ticket.title == "Photo reviews (renamed by the client)"
     assert not Ticket.objects.filter(title="Customer reviews with photos").exists()
@@ -247,16 +247,17 @@ class TestTheSeededDemo(TestCase):
         output = self.output
 
         headings = [
-            "[1/10] Agency",
-            "[2/10] People",
-            "[3/10] Engagements",
-            "[4/10] Roles",
-            "[5/10] Tickets",
-            "[6/10] Strategic objectives and alignment",
-            "[7/10] Roadmap",
-            "[8/10] Meetings",
-            "[9/10] Roadmap reviews and value realisation",
-            "[10/10] Demo logins",
+            "[1/11] Agency",
+            "[2/11] People",
+            "[3/11] Engagements",
+            "[4/11] Roles",
+            "[5/11] Tickets",
+            "[6/11] Strategic objectives and alignment",
+            "[7/11] Roadmap",
+            "[8/11] Meetings",
+            "[9/11] Roadmap reviews and value realisation",
+            "[10/11] Time and budgets",
+            "[11/11] Demo logins",
         ]
         positions = [output.index(heading) for heading in headings]
         assert positions == sorted(positions)

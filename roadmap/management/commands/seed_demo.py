@@ -2,7 +2,7 @@
 their history for every page to have something to show: tickets (some delivered last quarter),
 strategic objectives and alignments, a roadmap over four quarters and three lanes, held weekly
 syncs with decisions and action items, upcoming meetings with a prepared agenda, signed-off
-roadmap reviews, and value realisation (steps 5 to 9 live in ``roadmap.demo``).
+roadmap reviews, and value realisation (steps 5 to 10 live in ``roadmap.demo``).
 
 Idempotent: people are looked up by email, organizations by name, engagements by slug, tickets
 by external reference, objectives and roadmap items by title, meetings by their date, so a
@@ -178,7 +178,7 @@ ENGAGEMENTS: tuple[DemoEngagement, ...] = (
     ),
 )
 
-STEPS = 10
+STEPS = 11
 
 
 class Command(BaseCommand):
@@ -217,13 +217,12 @@ class Command(BaseCommand):
             seed_meetings(engagements=demo, write=self._line, now=now)
             self._step(9, "Roadmap reviews and value realisation")
             seed_reviews(engagements=demo, write=self._line, now=now)
-            self._line("Time")
+            self._step(10, "Time and budgets")
             seed_time(engagements=demo, write=self._line, now=now)
-            self._line("Budgets")
             seed_budgets(engagements=demo, write=self._line, now=now)
             quiet = past_meeting_notices_skip(engagements=demo, now=timezone.now())
             self._line(f"{quiet} emails about meetings already past left unsent")
-        self._step(10, "Demo logins")
+        self._step(11, "Demo logins")
         self._logins(people, engagements)
 
     def _step(self, number: int, title: str) -> None:
