@@ -9,9 +9,11 @@ Definitions: docs/indicators.md.
 from __future__ import annotations
 
 import datetime
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import reduce
 
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear
@@ -84,31 +86,7 @@ def proactivity_by_quarter(
     """Per engagement id and quarter of filing (``created_at``): agency initiatives, how many
     a client person accepted and declined explicitly (their answer on the ticket, whatever its
     status), one query."""
-    ids = _ids(engagements)
-    tickets = Ticket.objects.filter(engagement_id__in=ids, origin=Origin.AGENCY_INITIATIVE)
-    if since is not None:
-        tickets = tickets.filter(created_at__gte=since)
-    rows = (
-        tickets.values(
-            "engagement_id",
-            year=ExtractYear("created_at", tzinfo=UTC),
-            quarter_number=ExtractQuarter("created_at", tzinfo=UTC),
-        )
-        .annotate(
-            initiatives=Count("pk"),
-            accepted=Count("pk", filter=Q(initiative_decision=InitiativeDecision.ACCEPTED)),
-            rejected=Count("pk", filter=Q(initiative_decision=InitiativeDecision.DECLINED)),
-        )
-        .order_by()
-    )
-    result: dict[int, dict[str, Proactivity]] = {pk: {} for pk in ids}
-    for row in rows:
-        result[row["engagement_id"]][quarter_label(row["year"], row["quarter_number"])] = (
-            Proactivity(
-                initiatives=row["initiatives"], accepted=row["accepted"], rejected=row["rejected"]
-            )
-        )
-    return result
+    return ticket_quarter_indicators(engagements=engagements, since=since, defects=False)[0]
 
 
 @dataclass(frozen=True)
@@ -147,30 +125,59 @@ class Defects:
 def defects_by_finder(*, engagements: Iterable[Engagement] | Iterable[int]) -> dict[int, Defects]:
     """Per engagement id: bugs with a ``found_by``, counted by finder, per quarter of filing
     and overall (one query)."""
+    return ticket_quarter_indicators(engagements=engagements, proactivity=False)[1]
+
+
+def ticket_quarter_indicators(
+    *,
+    engagements: Iterable[Engagement] | Iterable[int],
+    since: datetime.datetime | None = None,
+    proactivity: bool = True,
+    defects: bool = True,
+) -> tuple[dict[int, dict[str, Proactivity]], dict[int, Defects]]:
+    """Proactivity (agency initiatives filed since ``since``) and defects by finder (bugs with
+    a ``found_by``, all time), per engagement id and quarter of filing, in one grouped query:
+    the dashboards need both."""
     ids = _ids(engagements)
+    initiative = Q(origin=Origin.AGENCY_INITIATIVE)
+    if since is not None:
+        initiative &= Q(created_at__gte=since)
+    bug = Q(kind=Kind.BUG) & ~Q(found_by="")
+    wanted = [q for q, on in ((initiative, proactivity), (bug, defects)) if on]
     rows = (
-        Ticket.objects.filter(engagement_id__in=ids, kind=Kind.BUG)
-        .exclude(found_by="")
+        Ticket.objects.filter(Q(engagement_id__in=ids), reduce(operator.or_, wanted))
         .values(
             "engagement_id",
             year=ExtractYear("created_at", tzinfo=UTC),
             quarter_number=ExtractQuarter("created_at", tzinfo=UTC),
         )
         .annotate(
-            client=Count("pk", filter=Q(found_by=FoundBy.CLIENT)),
-            agency_qa=Count("pk", filter=Q(found_by=FoundBy.AGENCY_QA)),
-            monitoring=Count("pk", filter=Q(found_by=FoundBy.MONITORING)),
+            initiatives=Count("pk", filter=initiative),
+            accepted=Count(
+                "pk", filter=initiative & Q(initiative_decision=InitiativeDecision.ACCEPTED)
+            ),
+            rejected=Count(
+                "pk", filter=initiative & Q(initiative_decision=InitiativeDecision.DECLINED)
+            ),
+            client=Count("pk", filter=bug & Q(found_by=FoundBy.CLIENT)),
+            agency_qa=Count("pk", filter=bug & Q(found_by=FoundBy.AGENCY_QA)),
+            monitoring=Count("pk", filter=bug & Q(found_by=FoundBy.MONITORING)),
         )
         .order_by()
     )
+    initiatives: dict[int, dict[str, Proactivity]] = {pk: {} for pk in ids}
     quarters: dict[int, dict[str, DefectCounts]] = {pk: {} for pk in ids}
     for row in rows:
-        quarters[row["engagement_id"]][quarter_label(row["year"], row["quarter_number"])] = (
-            DefectCounts(
+        quarter = quarter_label(row["year"], row["quarter_number"])
+        if proactivity and row["initiatives"]:
+            initiatives[row["engagement_id"]][quarter] = Proactivity(
+                initiatives=row["initiatives"], accepted=row["accepted"], rejected=row["rejected"]
+            )
+        if defects and (row["client"] or row["agency_qa"] or row["monitoring"]):
+            quarters[row["engagement_id"]][quarter] = DefectCounts(
                 client=row["client"], agency_qa=row["agency_qa"], monitoring=row["monitoring"]
             )
-        )
-    return {
+    return initiatives, {
         pk: Defects(by_quarter=by_quarter, overall=sum(by_quarter.values(), DefectCounts()))
         for pk, by_quarter in quarters.items()
     }

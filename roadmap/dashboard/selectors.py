@@ -21,11 +21,11 @@ from backlog.indicators import (
     FirstPass,
     Proactivity,
     backlog_value,
-    defects_by_finder,
     duties_annotations,
     duties_by_quarter,
     proactivity_by_quarter,
     qa_first_pass,
+    ticket_quarter_indicators,
     value_delivered_by_quarter,
 )
 from backlog.timesheets.burn import PeriodBurn, current_burns
@@ -150,8 +150,7 @@ def engagement_health_list(
     if not ids:
         return []
     coverage = role_coverage(engagements=ids, on=today)
-    proactivity = proactivity_by_quarter(engagements=ids, since=since)
-    defects = defects_by_finder(engagements=ids)
+    proactivity, defects = ticket_quarter_indicators(engagements=ids, since=since)
     first_pass = qa_first_pass(engagements=ids)
     rhythm = rhythm_by_engagement(engagements=ids, now=now)
     reviews = review_status(
@@ -324,8 +323,7 @@ def director_home(
             overdue[engagement.pk] = late
     reviews = review_status(engagements=engagements, rhythm=rhythm, overdue=overdue, now=now)
     coverage = role_coverage(engagements=ids, on=today)
-    proactivity = proactivity_by_quarter(engagements=ids, since=since)
-    defects = defects_by_finder(engagements=ids)
+    proactivity, defects = ticket_quarter_indicators(engagements=ids, since=since)
     planned = planned_by_quarter(engagements=ids, quarters=quarters)
     delivered = value_delivered_by_quarter(engagements=ids, since=since)
     budgets = current_burns(engagement_ids=ids, today=today)

@@ -154,9 +154,10 @@ def test_the_director_home_asks_anonymous_visitors_to_log_in(client):
 
 
 # Session, person, the engagements (with their rhythm, overdue reviews and the person's agency
-# role), role coverage (2), proactivity, defects, value planned (2), value delivered, and the
-# shell's inbox count and engagement switcher, and the budgets' current periods with their burn.
-DIRECTOR_HOME_QUERIES = 13
+# role), role coverage (2), proactivity and defects (one grouped query), value planned (2), value
+# delivered, the budgets' current periods with their burn, and the shell's inbox count and
+# engagement switcher.
+DIRECTOR_HOME_QUERIES = 12
 
 
 def _retainer(engagement, hours_burnt):
