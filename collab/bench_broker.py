@@ -27,11 +27,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import connection
 
+from collab.common.child_env import this_database_url
 from collab.common.own_redis import OwnRedis, free_port
 
 # gunicorn's sync workers, as in docker-compose.yml.
@@ -69,12 +68,9 @@ class _Web:
             "API_THROTTLE_RATE": "1000000/hour",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
         }
-        if os.environ.get("DATABASE_URL"):
-            # The database this process uses (a test database has its own name).
-            name = connection.settings_dict["NAME"]
-            env["DATABASE_URL"] = (
-                urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
-            )
+        database = this_database_url()
+        if database:
+            env["DATABASE_URL"] = database
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen(  # noqa: S603 - our own virtualenv's gunicorn
             [

@@ -13,10 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import connection
+
+from collab.common.child_env import this_database_url
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,13 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def worker_and_beat(tmp_path: Path, redis_url: str, **settings_env: str) -> Iterator[CeleryRun]:
     """One solo worker and one beat on ``redis_url`` and this test's database, with
     ``settings_env`` added to their environment (a sweep's period, for example)."""
-    database = urlsplit(os.environ["DATABASE_URL"])._replace(
-        path="/" + connection.settings_dict["NAME"]
-    )
+    database = this_database_url()
+    assert database, "a worker shares the test's database through DATABASE_URL (PostgreSQL)"
     run = CeleryRun(outbox=tmp_path / "emails", log_path=tmp_path / "celery.log")
     env = {
         **os.environ,
         "REDIS_URL": redis_url,
-        "DATABASE_URL": database.geturl(),
+        "DATABASE_URL": database,
         "TANDEM_RUN_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "collab.settings",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backlog.models.tickets import Ticket
 from collab.models import Engagement
-from collab.rhythm.models import _Delivery
+from collab.rhythm.models import DeliveryLedger
 from roles.models import Role
 
 MINUTES_IN_A_DAY = 24 * 60
@@ -314,7 +314,7 @@ class BudgetPeriod(models.Model):
         return self.allowance + self.carried_in
 
 
-class BudgetAlert(_Delivery):
+class BudgetAlert(DeliveryLedger):
     """The alert that a budget period reached a threshold (80 or 100 %), to one person (a
     project manager or the director of the engagement): sent once, by the ledger."""
 

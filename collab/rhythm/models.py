@@ -263,7 +263,7 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class _Delivery(models.Model):
+class DeliveryLedger(models.Model):
     """The ledger columns every exactly-once email shares (see ``collab.rhythm.ledger``)."""
 
     state = models.CharField(
@@ -281,7 +281,7 @@ class _Delivery(models.Model):
         abstract = True
 
 
-class ReminderDelivery(_Delivery):
+class ReminderDelivery(DeliveryLedger):
     """One reminder of one meeting to one person at one offset: sent at most once."""
 
     engagement = models.ForeignKey("collab.Engagement", on_delete=models.CASCADE, related_name="+")
@@ -304,7 +304,7 @@ class ReminderDelivery(_Delivery):
         return f"{self.meeting_id}/{self.person_id}/{self.offset_minutes}: {self.state}"
 
 
-class MeetingNotice(_Delivery):
+class MeetingNotice(DeliveryLedger):
     """An email about a meeting to one attendee: an updated invitation, a cancellation or the
     minutes; one per (meeting, person, kind, sequence)."""
 
@@ -333,7 +333,7 @@ class MeetingNotice(_Delivery):
         return f"{self.meeting_id}/{self.person_id}/{self.kind}/{self.sequence}: {self.state}"
 
 
-class SeriesNotice(_Delivery):
+class SeriesNotice(DeliveryLedger):
     """An email about a whole series to one person: its invitation (``update``, sent once per
     person and series, again only when the series itself changes) or its cancellation for
     someone who left (``cancel``); one per (series, person, kind, sequence)."""
@@ -362,7 +362,7 @@ class SeriesNotice(_Delivery):
         return f"{self.series_id}/{self.person_id}/{self.kind}/{self.sequence}: {self.state}"
 
 
-class DigestDelivery(_Delivery):
+class DigestDelivery(DeliveryLedger):
     """A person's daily digest for one local date: sent at most once."""
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
