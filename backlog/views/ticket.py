@@ -7,11 +7,14 @@ import copy
 import datetime
 import json
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel.numbers import format_decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import DecimalField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import Truncator
@@ -54,6 +57,7 @@ from backlog.views.attachments import add_upload_errors, attachment_form, attach
 from backlog.views.common import ANALYSTS, engagement_allowed, ticket_or_404, ticket_url
 from backlog.views.properties import STALE_MESSAGE
 from backlog.views.sprints import render_board, render_card
+from collab.common.money import active_locale, money_text
 from collab.forms import add_service_errors
 from collab.models import Engagement
 from roles import policy
@@ -137,16 +141,38 @@ def _shown(field_name: str, value: str) -> str:
         return str(EVENT_VALUES.get(value, value))
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
-    return value
+    return _figure(field, value)
 
 
-def stated_rows(figures: dict[str, str]) -> list[tuple[str, str]]:
-    """Each stated figure with its field's name, and choices in the reader's language."""
+# Figures in money: written with the engagement's currency where it is known.
+MONEY_FIGURES = frozenset({"annual_revenue_gain", "annual_cost_savings"})
+
+
+def _figure(field: Any, value: str, currency: str = "") -> str:
+    """A stored number as the reader's language writes it (35000.00 → 35,000 or 35 000; with
+    the currency, €35,000.00); anything else as it is."""
+    if not isinstance(field, DecimalField):
+        return value
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return value
+    if currency and field.name in MONEY_FIGURES:
+        return money_text(number, currency)
+    return format_decimal(number, format="#,##0.##", locale=active_locale())
+
+
+def stated_rows(figures: dict[str, str], currency: str = "") -> list[tuple[str, str]]:
+    """Each stated figure with its field's name, choices in the reader's language and numbers
+    written its way (amounts in ``currency`` when given)."""
     rows = []
     for name, value in figures.items():
         field = Ticket._meta.get_field(name)
         label = str(field.verbose_name)
-        shown = str(dict(field.flatchoices).get(value, value)) if field.choices else value
+        if field.choices:
+            shown = str(dict(field.flatchoices).get(value, value))
+        else:
+            shown = _figure(field, value, currency)
         rows.append((label[:1].upper() + label[1:], shown))
     return rows
 
@@ -260,7 +286,9 @@ def render_detail(
         "verdicts": list(ticket.qa_verdicts.all()),
         "qa_exception": qa_exception,
         "value_statement": statement,
-        "stated_figures": stated_rows(statement.figures) if statement else [],
+        "stated_figures": (
+            stated_rows(statement.figures, engagement.currency) if statement else []
+        ),
         "comments": comments,
         "scores": list(ticket.stakeholder_scores.all()),
         "labels": list(ticket.labels.all()),

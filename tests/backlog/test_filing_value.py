@@ -117,10 +117,17 @@ def test_later_edits_keep_the_authors_figures_visible(client, engagement, stakeh
 
     origin = content.split('id="value-origin"')[1].split("Later changes are in the history")[0]
     assert "Figures stated by Sophie Martin when filing the request" in origin
+    # Written as the reader writes amounts, in the engagement's currency.
     assert (
-        '<dt class="props__label">Annual revenue gain</dt><dd class="props__value">20000.00</dd>'
+        '<dt class="props__label">Annual revenue gain</dt><dd class="props__value">€20,000.00</dd>'
     ) in origin
+    assert '<dt class="props__label">Effort (person-days)</dt><dd class="props__value">2</dd>' in (
+        origin
+    )
     assert "Value stated when filed" in content  # the history names whose figures they are
+    # The history's change, as numbers.
+    assert '<span class="timeline__before">20,000</span>' in content
+    assert '<span class="timeline__after">5,000</span>' in content
     changed = TicketHistory.objects.get(ticket=ticket, field="annual_revenue_gain")
     assert (changed.actor, changed.before, changed.after) == (director, "20000.00", "5000.00")
 
@@ -167,3 +174,25 @@ def test_agency_staff_must_choose_the_origin_and_a_bug_is_never_an_initiative(cl
         "A bug is never an agency initiative: choose client request as its origin."
     ]
     assert not Ticket.objects.exists()
+
+
+def test_the_stated_figures_read_the_french_way_in_french(client, engagement, stakeholder):
+    ticket = services.ticket_create(
+        actor=stakeholder,
+        engagement=engagement,
+        title="Paquet cadeau",
+        kind="feature",
+        annual_revenue_gain=D("20000"),
+        hours_saved_per_month=D("12.5"),
+    )
+    stakeholder.language = "fr"
+    stakeholder.save(update_fields=["language"])
+    client.force_login(stakeholder)
+
+    content = client.get(
+        reverse("backlog:ticket-detail", args=[engagement.slug, ticket.key])
+    ).content.decode()
+
+    origin = content.split('id="value-origin"')[1]
+    assert "20\u202f000,00\u00a0€" in origin
+    assert ">12,5</dd>" in origin

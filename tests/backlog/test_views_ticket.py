@@ -207,7 +207,7 @@ def test_the_ticket_page_shows_description_breakdown_criteria_and_history(
     assert "€9,000.00" in content  # cost: 12 days x 750
     assert "Pay in one page" in content and "Written by Ana Lyst" in content
     assert 'Annual cost savings: <span class="timeline__before">—</span>' in content
-    assert '<span class="timeline__after">6000.00</span>' in content
+    assert '<span class="timeline__after">6,000</span>' in content
     assert url("roadmap:ticket-alignment", ticket) in content
     # The director moves nothing from new; the workflow says so.
     assert [choice.status for choice in response.context["transitions"]] == [
