@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -298,7 +299,9 @@ class _Reader:
         parsed.reference = self._reference(cells)
         return parsed
 
-    def _cell(self, parsed: _Parsed, name: str, column: str, parse) -> None:
+    def _cell(
+        self, parsed: _Parsed, name: str, column: str, parse: Callable[[str], object]
+    ) -> None:
         parsed.columns[name] = self.header(column)
         try:
             setattr(parsed, name, parse(parsed.row.get(column)))
