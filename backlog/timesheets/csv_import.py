@@ -4,7 +4,7 @@ The rules, in the order they apply:
 
 - the file is decoded and split as ``backlog.transfer.csv_reading`` says (UTF-8 or
   Windows-1252; comma, semicolon or tab); its tool is the one asked for or recognised from its
-  header (``detect_format``);
+  header (``csv_formats``, which also says how each tool's cells read);
 - each row names a person (Toggl and Clockify: ``Email``; Harvest: ``First Name`` and
   ``Last Name``, matched to the display name of someone who holds or held a role on the
   engagement), a day, a duration, whether it is billable, a note (the description), and maybe
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -43,68 +42,29 @@ from backlog.timesheets.bulk import (
     time_entries_check,
     time_entry_create_many,
 )
+from backlog.timesheets.csv_formats import (
+    CLOCKIFY,
+    COLUMNS,
+    FORMATS,
+    HARVEST,
+    KEY_IN_TEXT,
+    TOGGL,
+    format_of,
+    parse_billable,
+    parse_day,
+    parse_minutes,
+    role_of,
+)
 from backlog.timesheets.models import TimeEntry
 from backlog.transfer.csv_import import PROGRESS_EVERY, Progress, progress_report
-from backlog.transfer.csv_reading import (
-    CellError,
-    ImportRefused,
-    Records,
-    parse_decimal,
-    read_records,
-)
+from backlog.transfer.csv_reading import CellError, ImportRefused, Records, read_records
 from backlog.transfer.csv_rows import Row, RowError, columns_of
 from collab.models import Engagement, User
-from roles.models import Role, RoleAssignment
+from roles.models import RoleAssignment
 
-TOGGL = "toggl"
-HARVEST = "harvest"
-CLOCKIFY = "clockify"
-FORMATS = (TOGGL, HARVEST, CLOCKIFY)
 WRITE_CHUNK = PROGRESS_EVERY
-_KEY = re.compile(r"\b([A-Z][A-Z0-9]{1,9})-([1-9][0-9]{0,9})\b")
-_YES = {"yes", "true", "1", "y", "oui", "billable"}
-_NO = {"no", "false", "0", "n", "non", "non-billable", "not billable"}
 
 __all__ = ["CLOCKIFY", "FORMATS", "HARVEST", "TOGGL", "ImportRefused", "TimeImportReport"]
-
-
-@dataclass(frozen=True)
-class Columns:
-    """Where a tool writes each thing (lower-case header names); the first present wins."""
-
-    person: tuple[str, ...]
-    date: str
-    durations: tuple[str, ...]
-    notes: tuple[str, ...]
-    billable: str
-    roles: tuple[str, ...] = ("role", "roles")
-    # Where a ticket key is looked for after the notes.
-    ticket_places: tuple[str, ...] = ("task", "project")
-
-
-COLUMNS = {
-    TOGGL: Columns(
-        person=("email",),
-        date="start date",
-        durations=("duration",),
-        notes=("description",),
-        billable="billable",
-    ),
-    HARVEST: Columns(
-        person=("first name", "last name"),
-        date="date",
-        durations=("hours",),
-        notes=("notes",),
-        billable="billable?",
-    ),
-    CLOCKIFY: Columns(
-        person=("email",),
-        date="start date",
-        durations=("duration (decimal)", "duration (h)"),
-        notes=("description",),
-        billable="billable",
-    ),
-}
 
 
 @dataclass
@@ -132,95 +92,6 @@ class TimeImportReport:
         return (Decimal(self.ready_minutes) / 60).quantize(Decimal("0.01"))
 
 
-def detect_format(headers: list[str]) -> str:
-    """Clockify (its ``Duration (h)``), Harvest (``Hours`` and ``First Name``) or Toggl
-    (``Email``, ``Start date``, ``Duration``), from the header; else refused."""
-    names = {header.strip().lower() for header in headers}
-    if "start date" in names and names & {"duration (h)", "duration (decimal)"}:
-        return CLOCKIFY
-    if {"date", "hours", "first name", "last name"} <= names:
-        return HARVEST
-    if {"email", "start date", "duration"} <= names:
-        return TOGGL
-    raise ImportRefused(
-        _(
-            "Tandem does not recognise these columns. Import a detailed time export of Toggl "
-            "(Email, Start date, Duration...), Harvest (Date, Hours, First Name, Last Name...) "
-            "or Clockify (Email, Start Date, Duration (h)...)."
-        )
-    )
-
-
-def _check_columns(records: Records, fmt: str) -> None:
-    names = {header.strip().lower() for header in records.headers}
-    spec = COLUMNS[fmt]
-    missing = [name for name in (*spec.person, spec.date) if name not in names]
-    if not names & set(spec.durations):
-        missing.append(spec.durations[0])
-    if missing:
-        raise ImportRefused(
-            _("The file has no column %(columns)s (separator found: “%(delimiter)s”).")
-            % {
-                "columns": ", ".join(f"“{column}”" for column in missing),
-                "delimiter": {"\t": "tab"}.get(records.delimiter, records.delimiter),
-            }
-        )
-
-
-def _format_of(records: Records, fmt: str | None) -> str:
-    if fmt is None:
-        fmt = detect_format(records.headers)
-    elif fmt not in FORMATS:
-        raise ImportRefused(_("Unknown format “%(format)s”.") % {"format": fmt})
-    _check_columns(records, fmt)
-    return fmt
-
-
-def parse_day(text: str) -> datetime.date:
-    """``2026-03-12``, or month first as the three tools write it by default (``3/12/2026``)."""
-    value = text.strip()
-    for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
-        try:
-            return datetime.datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    raise CellError(_("“%(value)s” is not a date (for example 2026-03-12).") % {"value": text})
-
-
-def parse_minutes(text: str) -> int:
-    """``01:30:00`` or ``1:30`` (hours, minutes, seconds), or decimal hours (``1.5``, ``1,5``),
-    to the nearest minute."""
-    value = text.strip()
-    error = CellError(
-        _("“%(value)s” is not a duration (for example 01:30:00 or 1.5).") % {"value": text}
-    )
-    if not value:
-        raise error
-    if ":" in value:
-        parts = value.split(":")
-        if len(parts) not in (2, 3) or not all(part.isdigit() for part in parts):
-            raise error
-        seconds = int(parts[0]) * 3600 + int(parts[1]) * 60 + (int(parts[2]) if parts[2:] else 0)
-        return round(seconds / 60)
-    try:
-        number = parse_decimal(value)
-    except CellError:
-        raise error from None
-    if number is None:
-        raise error
-    return int((number * 60).to_integral_value())
-
-
-def parse_billable(text: str) -> bool:
-    """Yes or No (an empty cell is billable, as a new entry is)."""
-    value = text.strip().lower()
-    if not value or value in _YES:
-        return True
-    if value in _NO:
-        return False
-    raise CellError(_("“%(value)s” is neither Yes nor No.") % {"value": text})
-
-
 class _People:
     """The engagement's people (anyone who holds or held a role on it), by email and by name."""
 
@@ -237,15 +108,6 @@ class _People:
 
 def _name_key(text: str) -> str:
     return " ".join(text.lower().split())
-
-
-def _role_of(text: str) -> str | None:
-    """A role by its code or its English or French name; None when it is not one."""
-    value = text.strip().lower()
-    for role in Role:
-        if value in (role.value, str(role.label).lower(), role.value.replace("_", " ")):
-            return role.value
-    return None
 
 
 @dataclass
@@ -348,7 +210,7 @@ class _Reader:
             return
         # Harvest lists a person's roles separated by commas: the one Tandem knows is used.
         for text in parsed.row.get(column).split(","):
-            role = _role_of(text)
+            role = role_of(text)
             if role is not None:
                 parsed.role = role
                 return
@@ -356,7 +218,7 @@ class _Reader:
     def _ticket(self, parsed: _Parsed, notes: str | None) -> None:
         places = [name for name in (notes, *self.spec.ticket_places) if name in self.columns]
         for place in places:
-            for prefix, number in _KEY.findall(parsed.row.get(place)):
+            for prefix, number in KEY_IN_TEXT.findall(parsed.row.get(place)):
                 if prefix == self.prefix:
                     parsed.key, parsed.key_column = (prefix, int(number)), self.header(place)
                     parsed.columns["ticket"] = parsed.key_column
@@ -541,7 +403,7 @@ def time_import(
     any row is bad, create its new entries in one transaction (all or nothing); rows already
     imported are reported unchanged. ImportRefused when the file itself cannot be read."""
     records = read_records(data)
-    fmt = _format_of(records, fmt)
+    fmt = format_of(records, fmt)
     _check_size(records, max_rows)
     report = TimeImportReport(
         format=fmt,

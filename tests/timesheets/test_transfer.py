@@ -11,14 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from backlog.timesheets.bulk import EntryInput, time_entries_check
-from backlog.timesheets.csv_import import (
-    CLOCKIFY,
-    HARVEST,
-    TOGGL,
-    detect_format,
-    parse_minutes,
-    time_import,
-)
+from backlog.timesheets.csv_formats import CLOCKIFY, HARVEST, TOGGL, detect_format, parse_minutes
+from backlog.timesheets.csv_import import time_import
 from backlog.timesheets.models import TimeEntry, TimeEntryChange
 from backlog.timesheets.services import time_entry_create, timesheet_week_approve
 from backlog.transfer.csv_reading import ImportRefused
