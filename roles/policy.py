@@ -40,6 +40,7 @@ class Action(models.TextChoices):
     REMOVE_ATTACHMENTS = "remove_attachments", _("Remove anyone's attachments")
     VIEW_BUDGETS = "view_budgets", _("See budgets and their burn")
     MANAGE_BUDGETS = "manage_budgets", _("Set budgets and retainers")
+    IMPORT_TIME = "import_time", _("Import time from Toggl, Harvest or Clockify")
 
 
 A = Action
@@ -47,7 +48,9 @@ A = Action
 # The agency's people log time and see all of it (unapproved entries, internal notes); the
 # client's people see only approved billable time, without internal notes.
 TIME_ACTIONS = (A.LOG_TIME, A.VIEW_ALL_TIME)
-# The project manager and the agency admin set budgets; the director reads them (in hours and
+# The project manager and the agency admin import a team's time from Toggl, Harvest or Clockify
+# (entries for other people, so not every person who logs time). The project manager and the
+# agency admin set budgets; the director reads them (in hours and
 # per cent, or in money for a budget in money: what the client pays, never the day rate).
 BUDGET_ACTIONS = (A.VIEW_BUDGETS, A.MANAGE_BUDGETS)
 
@@ -60,6 +63,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             A.EDIT_VALUE,
             *TIME_ACTIONS,
             A.APPROVE_TIME,
+            A.IMPORT_TIME,
             A.REMOVE_ATTACHMENTS,
             *BUDGET_ACTIONS,
         }
@@ -77,6 +81,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             A.MANAGE_API_TOKENS,
             A.CONFIGURE_BACKLOG,
             *TIME_ACTIONS,
+            A.IMPORT_TIME,
             *BUDGET_ACTIONS,
         }
     ),

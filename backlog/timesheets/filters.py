@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import django_filters
@@ -14,13 +15,17 @@ from collab.models import Engagement, User
 
 
 class TimeEntryFilter(django_filters.FilterSet):
-    """Person, days (from, to, inclusive), ticket key, approved, billable."""
+    """Person, days (from, to, inclusive) or a month (``2026-03``), ticket key, approved,
+    billable."""
 
     person = django_filters.ModelChoiceFilter(
         label=_("Person"), queryset=User.objects.none(), empty_label=_("Anyone")
     )
     date_from = django_filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte")
     date_to = django_filters.DateFilter(label=_("To"), field_name="date", lookup_expr="lte")
+    month = django_filters.DateFilter(
+        label=_("Month"), method="filter_month", input_formats=["%Y-%m"]
+    )
     ticket = django_filters.CharFilter(label=_("Ticket"), method="filter_ticket")
     approved = django_filters.BooleanFilter(label=_("Approved"), method="filter_approved")
     billable = django_filters.BooleanFilter(label=_("Billable"))
@@ -43,6 +48,11 @@ class TimeEntryFilter(django_filters.FilterSet):
         if parsed is None or parsed[0] != self.engagement.key_prefix:
             return queryset.none()
         return queryset.filter(ticket__number=parsed[1])
+
+    def filter_month(self, queryset: QuerySet, name: str, value: datetime.date | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(date__year=value.year, date__month=value.month)
 
     def filter_approved(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

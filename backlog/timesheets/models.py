@@ -70,6 +70,9 @@ class TimeEntry(models.Model):
         blank=True,
         related_name="+",
     )
+    # The row of a Toggl, Harvest or Clockify file this entry was imported from (a hash of the
+    # row, see ``backlog.timesheets.csv_import``): the same file imported twice adds nothing.
+    import_ref = models.CharField(_("imported from"), max_length=80, blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -83,6 +86,11 @@ class TimeEntry(models.Model):
                 condition=Q(minutes__gt=0, minutes__lte=MINUTES_IN_A_DAY),
                 name="time_entry_minutes_range",
                 violation_error_message=_("A duration is more than 0 and at most 24 hours."),
+            ),
+            models.UniqueConstraint(
+                fields=["engagement", "import_ref"],
+                condition=~Q(import_ref=""),
+                name="time_entry_import_ref_unique",
             ),
         ]
         indexes = [

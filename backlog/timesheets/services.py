@@ -107,16 +107,39 @@ def _person_name(person: User) -> str:
 
 
 def _validate(entry: TimeEntry, *, role_given: bool) -> None:
-    """The rules of an entry, each refusal on its field: a positive duration, not in the
-    future, a role the person holds that day on the engagement (the only one, or the one
-    chosen), a ticket of the same engagement, at most 24 hours a day across engagements."""
+    """The rules of an entry (``entry_errors``, ``day_total_error``), with the facts read from
+    the database: the roles held that day, and the person's other time that day."""
+    person = entry.person
+    held = roles_held(person=person, engagement=entry.engagement, day=entry.date)
+    errors = entry_errors(entry, role_given=role_given, held=held)
+    if "minutes" not in errors and "date" not in errors:
+        # The person's row is locked first, so that two saves of the same day (two tabs, two
+        # engagements) cannot both pass the 24-hour check.
+        User.objects.select_for_update().filter(pk=person.pk).first()
+        others = (
+            TimeEntry.objects.filter(person=person, date=entry.date)
+            .exclude(pk=entry.pk)
+            .aggregate(total=Sum("minutes"))["total"]
+            or 0
+        )
+        message = day_total_error(entry, others=others)
+        if message:
+            errors["minutes"] = message
+    if errors:
+        raise ValidationError(errors)
+
+
+def entry_errors(entry: TimeEntry, *, role_given: bool, held: list[str]) -> dict[str, str]:
+    """The rules of an entry that need no other entry, each refusal on its field: a positive
+    duration, not in the future, a role the person holds that day on the engagement (``held``:
+    the only one, which the entry takes, or the one chosen), a ticket of the same engagement.
+    Shared by one entry's save and a whole import's check."""
     errors: dict[str, str] = {}
     person, engagement = entry.person, entry.engagement
     if entry.minutes is None or entry.minutes <= 0:
         errors["minutes"] = _("A duration must be more than zero.")
     if entry.date > person_today(person):
         errors["date"] = _("Time cannot be logged for a day in the future.")
-    held = roles_held(person=person, engagement=engagement, day=entry.date)
     date_label = formats.date_format(entry.date, "DATE_FORMAT")
     if "date" not in errors and not held:
         errors["date"] = _(
@@ -137,27 +160,22 @@ def _validate(entry: TimeEntry, *, role_given: bool) -> None:
             ) % {"person": _person_name(person)}
     if entry.ticket is not None and entry.ticket.engagement_id != engagement.pk:
         errors["ticket"] = _("This ticket belongs to another engagement.")
-    if "minutes" not in errors and "date" not in errors:
-        # The person's row is locked first, so that two saves of the same day (two tabs, two
-        # engagements) cannot both pass the 24-hour check.
-        User.objects.select_for_update().filter(pk=person.pk).first()
-        others = (
-            TimeEntry.objects.filter(person=person, date=entry.date)
-            .exclude(pk=entry.pk)
-            .aggregate(total=Sum("minutes"))["total"]
-            or 0
-        )
-        if others + entry.minutes > MINUTES_IN_A_DAY:
-            errors["minutes"] = _(
-                "That would make %(total)s on %(date)s for %(person)s (all engagements "
-                "together): a day has 24 hours."
-            ) % {
-                "total": duration_format(others + entry.minutes),
-                "date": date_label,
-                "person": _person_name(person),
-            }
-    if errors:
-        raise ValidationError(errors)
+    return errors
+
+
+def day_total_error(entry: TimeEntry, *, others: int) -> str | None:
+    """At most 24 hours a day for a person, all engagements together: ``others`` is the rest
+    of their time that day. The refusal's message, or None."""
+    if others + entry.minutes <= MINUTES_IN_A_DAY:
+        return None
+    return _(
+        "That would make %(total)s on %(date)s for %(person)s (all engagements "
+        "together): a day has 24 hours."
+    ) % {
+        "total": duration_format(others + entry.minutes),
+        "date": formats.date_format(entry.date, "DATE_FORMAT"),
+        "person": _person_name(entry.person),
+    }
 
 
 def _role_label(role: str) -> str:

@@ -1,8 +1,9 @@
-"""The dashboard's routes of time: the timesheet, the team's week, entries, the ticket card."""
+"""The dashboard's routes of time: the timesheet, the team's week, entries (and their CSV export
+and import), budgets, the ticket card."""
 
 from django.urls import path
 
-from backlog.timesheets.views import approval, budgets, entries, ticket, timesheet
+from backlog.timesheets.views import approval, budgets, entries, ticket, timesheet, transfer
 
 app_name = "timesheets"
 
@@ -24,6 +25,8 @@ urlpatterns = [
         name="person-week-return",
     ),
     path(f"{_E}entries/", entries.entry_list, name="entry-list"),
+    path(f"{_E}export.csv", transfer.time_export, name="export"),
+    path(f"{_E}import/", transfer.time_import_page, name="import"),
     path(f"{_E}entries/<int:pk>/", entries.entry_detail, name="entry-detail"),
     path(f"{_E}entries/<int:pk>/delete/", entries.entry_delete, name="entry-delete"),
     path(f"{_E}budgets/", budgets.budget_page, name="budgets"),

@@ -132,12 +132,18 @@ class _Line:
         return value
 
 
+def rows_as_lines(headers: Iterable[str], rows: Iterable[list[str]]) -> Iterator[str]:
+    """CSV text in lines: the byte order mark and the header, then one line per row (the
+    rows' cells neutralised already). Shared by every CSV download (the backlog, time)."""
+    writer = csv.writer(_Line())
+    yield BOM + writer.writerow([neutralise(header) for header in headers])
+    for row in rows:
+        yield writer.writerow(row)
+
+
 def csv_lines(tickets: Iterable[Ticket]) -> Iterator[str]:
     """The CSV text in lines: the byte order mark and the header, then one line per ticket."""
-    writer = csv.writer(_Line())
-    yield BOM + writer.writerow(HEADERS)
-    for ticket in tickets:
-        yield writer.writerow(ticket_row(ticket))
+    return rows_as_lines(HEADERS, (ticket_row(ticket) for ticket in tickets))
 
 
 def export_lines(*, engagement: Engagement, filters: dict[str, Any] | None = None) -> Iterator[str]:

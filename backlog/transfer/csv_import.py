@@ -193,7 +193,7 @@ def _plan(
         elif _already_imported(reference, fmt=fmt, engagement=engagement, lookups=lookups):
             seen[reference] = number
             report.unchanged.append((number, reference))
-            _progress(progress, "validated", done, total)
+            progress_report(progress, "validated", done, total)
             continue
         if reference:
             seen.setdefault(reference, number)
@@ -206,7 +206,7 @@ def _plan(
             if fmt == JIRA:
                 _note_story_points(row, reference, report)
             planned.append(_Planned(number, reference, fields))
-        _progress(progress, "validated", done, total)
+        progress_report(progress, "validated", done, total)
     return planned
 
 
@@ -271,7 +271,8 @@ def _already_imported(
     )
 
 
-def _progress(progress: Progress | None, stage: str, done: int, total: int) -> None:
+def progress_report(progress: Progress | None, stage: str, done: int, total: int) -> None:
+    """Tell the caller how far a stage is, every ``PROGRESS_EVERY`` rows and at the end."""
     if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
         progress(stage, done, total)
 

@@ -71,6 +71,7 @@ MANAGEMENT_PAGES = [
     "webhooks:webhook-list",
     "webhooks:webhook-detail",
     "backlog_transfer:import",
+    "timesheets:import",
     "roadmap:settings",
     "dashboard:agency-view",
 ]

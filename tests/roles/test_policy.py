@@ -19,16 +19,17 @@ from tests.factories import EngagementFactory, RoleAssignmentFactory, UserFactor
 # made twice on purpose. Columns: view, file, value, approve, sign off, QA, team, tokens,
 # configure the backlog (scoring model, workflow rules, routing), log time, see all time (the
 # client's people see approved billable time only), approve timesheets, remove anyone's
-# attachments, see budgets (the director too), set budgets.
+# attachments, see budgets (the director too), set budgets, import time (from Toggl, Harvest or
+# Clockify).
 EXPECTED = {
-    Role.PROJECT_MANAGER: "YYYNNNNNNYYYYYY",
-    Role.CONSULTANT: "YYYNNNNNNYYNNNN",
-    Role.BUSINESS_ANALYST: "YYYNNNNNNYYNNNN",
-    Role.TESTER: "YYNNNYNNNYYNNNN",
-    Role.DEVELOPER: "YYNNNNNNNYYNNNN",
-    Role.AGENCY_ADMIN: "YYYNNNYYYYYNNYY",
-    Role.DIRECTOR: "YYYYYNNNYNNNNYN",
-    Role.STAKEHOLDER: "YYNNNNNNNNNNNNN",
+    Role.PROJECT_MANAGER: "YYYNNNNNNYYYYYYY",
+    Role.CONSULTANT: "YYYNNNNNNYYNNNNN",
+    Role.BUSINESS_ANALYST: "YYYNNNNNNYYNNNNN",
+    Role.TESTER: "YYNNNYNNNYYNNNNN",
+    Role.DEVELOPER: "YYNNNNNNNYYNNNNN",
+    Role.AGENCY_ADMIN: "YYYNNNYYYYYNNYYY",
+    Role.DIRECTOR: "YYYYYNNNYNNNNYNN",
+    Role.STAKEHOLDER: "YYNNNNNNNNNNNNNN",
 }
 ACTIONS = [
     Action.VIEW,
@@ -46,6 +47,7 @@ ACTIONS = [
     Action.REMOVE_ATTACHMENTS,
     Action.VIEW_BUDGETS,
     Action.MANAGE_BUDGETS,
+    Action.IMPORT_TIME,
 ]
 CASES = [
     (role, action, flags[i] == "Y")
