@@ -33,7 +33,13 @@ from backlog.models.tickets import Origin
 from backlog.timesheets.models import TimeEntry, TimesheetWeek
 from backlog.timesheets.selectors import client_visible
 from collab.models import Engagement, User
-from roles.coverage import CORE_ROLES, MISSING_ROLE_RISKS, Doubling, coverage_level
+from roles.coverage import (
+    CORE_ROLES,
+    HEALTH_LABELS,
+    MISSING_ROLE_RISKS,
+    Doubling,
+    coverage_level,
+)
 from roles.models import Role, RoleAssignment
 
 OBSERVED_SHARE = 25
@@ -81,6 +87,23 @@ class RoleWork:
 
 
 @dataclass(frozen=True)
+class RoleTotal:
+    """A core role's hours and actions on the engagement over the window."""
+
+    role: Role
+    minutes: int
+    actions: int
+
+    @property
+    def label(self) -> str:
+        return str(self.role.label)
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS[self.role])
+
+
+@dataclass(frozen=True)
 class PersonWork:
     """A person's assigned roles beside the work they did in each role."""
 
@@ -92,6 +115,14 @@ class PersonWork:
     @property
     def minutes(self) -> int:
         return sum(item.minutes for item in self.work)
+
+    @property
+    def logged(self) -> list[RoleWork]:
+        return [item for item in self.work if item.minutes]
+
+    @property
+    def acted(self) -> list[RoleWork]:
+        return [item for item in self.work if item.actions]
 
     @property
     def assigned_labels(self) -> list[str]:
@@ -127,6 +158,13 @@ class ObservedRoles:
     role_actions: dict[Role, int]
 
     @property
+    def core_totals(self) -> list[RoleTotal]:
+        return [
+            RoleTotal(role=role, minutes=self.role_minutes[role], actions=self.role_actions[role])
+            for role in CORE_ROLES
+        ]
+
+    @property
     def has_work(self) -> bool:
         return any(self.role_minutes.values()) or any(self.role_actions.values())
 
@@ -149,6 +187,10 @@ class ObservedRoles:
         if not self.has_work:
             return None
         return coverage_level(doubled=self.doubled, missing=self.missing)
+
+    @property
+    def level_label(self) -> str:
+        return str(HEALTH_LABELS[self.level]) if self.level else ""
 
     @property
     def risks(self) -> list[str]:
@@ -253,8 +295,8 @@ def observed_roles(
     role_order = list(Role)
     result = {}
     for pk in ids:
-        role_minutes = {role: 0 for role in role_order}
-        role_actions = {role: 0 for role in CORE_ROLES}
+        role_minutes = dict.fromkeys(role_order, 0)
+        role_actions = dict.fromkeys(CORE_ROLES, 0)
         for (_person, role), value in minutes[pk].items():
             role_minutes[role] += value
         for (_person, role), value in actions[pk].items():

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backlog.timesheets.views import approval, budgets, entries, ticket, timesheet
+from backlog.timesheets.views import approval, budgets, entries, observed, ticket, timesheet
 
 app_name = "timesheets"
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path(f"{_E}entries/", entries.entry_list, name="entry-list"),
     path(f"{_E}entries/<int:pk>/", entries.entry_detail, name="entry-detail"),
     path(f"{_E}entries/<int:pk>/delete/", entries.entry_delete, name="entry-delete"),
+    path(f"{_E}roles/", observed.observed_roles_page, name="observed-roles"),
     path(f"{_E}budgets/", budgets.budget_page, name="budgets"),
     path(f"{_E}budgets/new/", budgets.budget_create, name="budget-create"),
     path(f"{_E}budgets/<int:pk>/", budgets.budget_edit, name="budget-edit"),
