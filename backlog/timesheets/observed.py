@@ -14,7 +14,7 @@ that role's hours or of its actions on the engagement. The observed coverage is 
 with the same rule as the assigned one (``roles.coverage.coverage_level``): one person observed
 in three or more core roles is critical, in two a warning; a core role in which nobody worked is
 missing. The overloaded project manager is visible even when someone else is nominally the
-tester. Everything is read in four queries, whatever the number of engagements and people.
+tester. Everything is read in two queries, whatever the number of engagements and people.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +31,7 @@ from backlog.models import AcceptanceCriterion, QAVerdict, Ticket
 from backlog.models.tickets import Origin
 from backlog.timesheets.models import TimeEntry, TimesheetWeek
 from backlog.timesheets.selectors import client_visible
-from collab.models import Engagement, User
+from collab.models import Engagement
 from roles.coverage import (
     CORE_ROLES,
     HEALTH_LABELS,
@@ -211,40 +210,84 @@ def _since(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
 
 
-def _action_counts(
-    ids: list[int], start: datetime.date, end: datetime.date
-) -> list[tuple[int, int, str, int]]:
-    """(engagement id, person id, role, count) of every core role's actions, in one query."""
+def _work_rows(
+    ids: list[int], start: datetime.date, end: datetime.date, sees_all: bool
+) -> list[tuple[int, int, str, str, str, str, int]]:
+    """(engagement id, person id, display name, email, role, "minutes" or "actions", amount)
+    of the hours logged per role and of every core role's actions, in one query."""
     after, before = _since(start), _since(end + datetime.timedelta(days=1))
+    entries = TimeEntry.objects.filter(engagement_id__in=ids, date__gte=start, date__lte=end)
+    if not sees_all:
+        entries = client_visible(entries)
+    # (rows, person field, role, what is summed): each becomes one grouped SELECT of the union.
     parts = [
-        QAVerdict.objects.filter(
-            engagement_id__in=ids, recorded_at__gte=after, recorded_at__lt=before
-        ).values(obs_engagement=F("engagement_id"), obs_person=F("tester_id")),
-        AcceptanceCriterion.objects.filter(
-            engagement_id__in=ids, created_at__gte=after, created_at__lt=before
-        ).values(obs_engagement=F("engagement_id"), obs_person=F("author_id")),
-        Ticket.objects.filter(
-            engagement_id__in=ids,
-            origin=Origin.AGENCY_INITIATIVE,
-            created_at__gte=after,
-            created_at__lt=before,
-            reporter__isnull=False,
-        ).values(obs_engagement=F("engagement_id"), obs_person=F("reporter_id")),
-        TimesheetWeek.objects.filter(
-            engagement_id__in=ids, decided_at__gte=after, decided_at__lt=before
-        )
-        .exclude(decided_by__isnull=True)
-        .values(obs_engagement=F("engagement_id"), obs_person=F("decided_by_id")),
+        (entries, "person", F("role"), "minutes", Sum("minutes")),
+        (
+            QAVerdict.objects.filter(
+                engagement_id__in=ids, recorded_at__gte=after, recorded_at__lt=before
+            ),
+            "tester",
+            Value(Role.TESTER.value),
+            "actions",
+            Count("pk"),
+        ),
+        (
+            AcceptanceCriterion.objects.filter(
+                engagement_id__in=ids, created_at__gte=after, created_at__lt=before
+            ),
+            "author",
+            Value(Role.BUSINESS_ANALYST.value),
+            "actions",
+            Count("pk"),
+        ),
+        (
+            Ticket.objects.filter(
+                engagement_id__in=ids,
+                origin=Origin.AGENCY_INITIATIVE,
+                created_at__gte=after,
+                created_at__lt=before,
+                reporter__isnull=False,
+            ),
+            "reporter",
+            Value(Role.CONSULTANT.value),
+            "actions",
+            Count("pk"),
+        ),
+        (
+            TimesheetWeek.objects.filter(
+                engagement_id__in=ids,
+                decided_at__gte=after,
+                decided_at__lt=before,
+                decided_by__isnull=False,
+            ),
+            "decided_by",
+            Value(Role.PROJECT_MANAGER.value),
+            "actions",
+            Count("pk"),
+        ),
     ]
-    roles = (Role.TESTER, Role.BUSINESS_ANALYST, Role.CONSULTANT, Role.PROJECT_MANAGER)
     grouped = [
-        part.annotate(obs_role=Value(role.value), n=Count("pk"))
-        .values_list("obs_engagement", "obs_person", "obs_role", "n")
+        rows.values(
+            obs_engagement=F("engagement_id"),
+            obs_person=F(f"{person}_id"),
+            obs_name=F(f"{person}__display_name"),
+            obs_email=F(f"{person}__email"),
+            obs_role=role,
+        )
+        .annotate(obs_kind=Value(kind), obs_amount=amount)
+        .values_list(
+            "obs_engagement",
+            "obs_person",
+            "obs_name",
+            "obs_email",
+            "obs_role",
+            "obs_kind",
+            "obs_amount",
+        )
         .order_by()
-        for part, role in zip(parts, roles, strict=True)
+        for rows, person, role, kind, amount in parts
     ]
-    query = grouped[0].union(*grouped[1:], all=True).order_by()
-    return list(query)
+    return list(grouped[0].union(*grouped[1:], all=True).order_by())
 
 
 def observed_roles(
@@ -255,41 +298,27 @@ def observed_roles(
     sees_all: bool,
 ) -> dict[int, ObservedRoles]:
     """Per engagement id, each person's assigned roles (in force on ``end``) beside their hours
-    and actions per role from ``start`` to ``end`` (four queries)."""
+    and actions per role from ``start`` to ``end`` (two queries)."""
     ids = [e if isinstance(e, int) else e.pk for e in engagements]
-    entries = TimeEntry.objects.filter(engagement_id__in=ids, date__gte=start, date__lte=end)
-    if not sees_all:
-        entries = client_visible(entries)
-    minutes_rows = list(
-        entries.values_list("engagement_id", "person_id", "role")
-        .annotate(total=Coalesce(Sum("minutes"), 0))
-        .order_by()
-    )
-    action_rows = _action_counts(ids, start, end)
+    work_rows = _work_rows(ids, start, end, sees_all)
     assignment_rows = list(
         RoleAssignment.objects.active(end)
         .filter(engagement_id__in=ids)
-        .values_list("engagement_id", "person_id", "role")
+        .values_list("engagement_id", "person_id", "person__display_name", "person__email", "role")
         .order_by()
     )
-    person_ids = {row[1] for row in (*minutes_rows, *action_rows, *assignment_rows)}
-    names = {
-        pk: display_name or email
-        for pk, display_name, email in User.objects.filter(pk__in=person_ids).values_list(
-            "pk", "display_name", "email"
-        )
-    }
+    names: dict[int, str] = {}
+    for row in (*work_rows, *assignment_rows):
+        names[row[1]] = row[2] or row[3]
 
     minutes: dict[int, dict[tuple[int, Role], int]] = {pk: {} for pk in ids}
     actions: dict[int, dict[tuple[int, Role], int]] = {pk: {} for pk in ids}
     assigned: dict[int, dict[int, set[Role]]] = {pk: {} for pk in ids}
-    for engagement_id, person_id, role, total in minutes_rows:
+    for engagement_id, person_id, _name, _email, role, kind, amount in work_rows:
+        into = minutes if kind == "minutes" else actions
         key = (person_id, Role(role))
-        minutes[engagement_id][key] = minutes[engagement_id].get(key, 0) + int(total)
-    for engagement_id, person_id, role, count in action_rows:
-        key = (person_id, Role(role))
-        actions[engagement_id][key] = actions[engagement_id].get(key, 0) + int(count)
-    for engagement_id, person_id, role in assignment_rows:
+        into[engagement_id][key] = into[engagement_id].get(key, 0) + int(amount)
+    for engagement_id, person_id, _name, _email, role in assignment_rows:
         assigned[engagement_id].setdefault(person_id, set()).add(Role(role))
 
     role_order = list(Role)

@@ -54,9 +54,7 @@ def test_the_page_shows_the_project_manager_working_as_tester_and_analyst(
     assert response.context["assigned"].level == "warning"
     assert observed.level == "critical"
     assert "Claire Dubois works as: Project manager, Business analyst, Tester." in body
-    assert (
-        "Claire Dubois does work of roles they are not assigned: Business analyst." in body
-    )
+    assert "Claire Dubois does work of roles they are not assigned: Business analyst." in body
     # All of the agency's time: 4 h + 2 h unapproved of the 7 h of testing.
     assert "Tester: 6h (85 % of the role)" in body
     assert "Tester: 1h (14 % of the role)" in body
@@ -114,9 +112,9 @@ def test_the_tab_is_on_the_time_pages(client, engagement, story):
     assert _url(engagement) in body
 
 
-# The shell (session, person, engagement, roles, inbox) and the page's own reads: the four of
+# The shell (session, person, engagement, roles, inbox) and the page's own reads: the two of
 # the observed roles and the two of the assigned coverage.
-PAGE_QUERIES = 14
+PAGE_QUERIES = 12
 
 
 @pytest.mark.parametrize("people", [1, 8])
@@ -131,3 +129,27 @@ def test_page_queries_do_not_grow(client, engagement, people, django_assert_num_
     client.get(_url(engagement))
     with django_assert_num_queries(PAGE_QUERIES):
         assert client.get(_url(engagement)).status_code == 200
+
+
+def test_the_team_page_loads_the_observed_roles_card(client, engagement, story):
+    client.force_login(story["tom"])
+    team = client.get(reverse("roles:team", args=[engagement.slug])).content.decode()
+    assert f'hx-get="{_url(engagement)}?part=summary"' in team
+    response = client.get(_url(engagement), {"part": "summary"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" not in body
+    assert "Observed roles" in body
+    assert "Business analyst, not assigned" in body
+    rows = {row.name: row.observed_labels for row in response.context["observed"].people}
+    assert rows == {
+        "Claire Dubois": ["Project manager", "Business analyst", "Tester"],
+        "Ana Analyst": ["Business analyst"],
+        "Paul Partner": ["E-commerce consultant"],
+        "Tom Tester": [],
+    }
+
+
+def test_the_summary_is_as_closed_to_outsiders_as_the_page(client, engagement, story):
+    client.force_login(member(EngagementFactory(), Role.PROJECT_MANAGER))
+    assert client.get(_url(engagement), {"part": "summary"}).status_code == 404

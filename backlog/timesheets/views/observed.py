@@ -22,6 +22,13 @@ def observed_roles_page(request: HttpRequest, slug: str) -> HttpResponse:
     sees_all = policy.can(request.user, Action.VIEW_ALL_TIME, engagement)
     start, end = observed_window(services.person_today(request.user))
     observed = observed_roles(engagements=[engagement], start=start, end=end, sees_all=sees_all)
+    if request.GET.get("part") == "summary":
+        # The team page's card, loaded by htmx (the team page lives in roles, below time).
+        return render(
+            request,
+            "timesheets/_observed_summary.html",
+            page_context(request, engagement, observed=observed[engagement.pk]),
+        )
     return render(
         request,
         "timesheets/observed.html",
