@@ -155,8 +155,9 @@ def test_the_director_home_asks_anonymous_visitors_to_log_in(client):
 
 # Session, person, the engagements (with their rhythm, overdue reviews and the person's agency
 # role), role coverage (2), proactivity, defects, value planned (2), value delivered, and the
-# shell's inbox count and engagement switcher, and the budgets' current periods with their burn.
-DIRECTOR_HOME_QUERIES = 13
+# shell's inbox count and engagement switcher, the budgets' current periods with their burn,
+# and the observed roles (2: the hours and actions in one union, the assignments).
+DIRECTOR_HOME_QUERIES = 15
 
 
 def _retainer(engagement, hours_burnt):

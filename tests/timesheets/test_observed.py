@@ -209,3 +209,14 @@ def test_two_queries_whatever_the_number_of_engagements_and_people(engagement, t
             entry(other, person, Role.TESTER, 30 + n)
             verdicts(other, person, 1)
     assert _queries(engagements) == 2
+
+
+def test_the_agency_counts_the_unapproved_hours_the_director_does_not(engagement, team):
+    entry(engagement, team["claire"], Role.TESTER, 600, approved=False)
+    entry(engagement, team["tom"], Role.TESTER, 240)
+    agency = next(r for r in observe(engagement).people if r.person_id == team["claire"].pk)
+    client = next(
+        r for r in observe(engagement, sees_all=False).people if r.person_id == team["claire"].pk
+    )
+    assert Role.TESTER in agency.observed
+    assert Role.TESTER not in client.observed
