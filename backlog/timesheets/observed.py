@@ -39,7 +39,7 @@ from roles.coverage import (
     Doubling,
     coverage_level,
 )
-from roles.models import Role, RoleAssignment
+from roles.models import AGENCY_ROLES, Role, RoleAssignment
 
 OBSERVED_SHARE = 25
 OBSERVED_DAYS = 28
@@ -330,7 +330,9 @@ def observed_roles(
             role_minutes[role] += value
         for (_person, role), value in actions[pk].items():
             role_actions[role] += value
-        people = set(assigned[pk]) | {person for person, _role in minutes[pk]}
+        # The agency's people, and anyone else (a client person) who did a role's work.
+        people = {person for person, held in assigned[pk].items() if held & AGENCY_ROLES}
+        people |= {person for person, _role in minutes[pk]}
         people |= {person for person, _role in actions[pk]}
         rows = []
         for person_id in people:

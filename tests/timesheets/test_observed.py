@@ -220,3 +220,18 @@ def test_the_agency_counts_the_unapproved_hours_the_director_does_not(engagement
     )
     assert Role.TESTER in agency.observed
     assert Role.TESTER not in client.observed
+
+
+def test_client_people_appear_only_for_the_work_they_did(engagement, team):
+    """The director is not a row of the team's work until they write the acceptance criteria
+    themselves: then the client is seen analysing for the agency."""
+    director = member(engagement, Role.DIRECTOR, display_name="Ines Laurent")
+    entry(engagement, team["ana"], Role.BUSINESS_ANALYST, 60)
+    assert "Ines Laurent" not in {row.name for row in observe(engagement).people}
+    ticket = TicketFactory(engagement=engagement)
+    CriterionFactory(ticket=ticket, author=director)
+    CriterionFactory(ticket=ticket, author=director)
+    CriterionFactory(ticket=ticket, author=team["ana"])
+    row = next(r for r in observe(engagement).people if r.name == "Ines Laurent")
+    assert row.assigned == (Role.DIRECTOR,)
+    assert row.unassigned == (Role.BUSINESS_ANALYST,)
