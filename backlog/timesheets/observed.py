@@ -308,8 +308,10 @@ def observed_roles(
         .order_by()
     )
     names: dict[int, str] = {}
-    for row in (*work_rows, *assignment_rows):
-        names[row[1]] = row[2] or row[3]
+    for _engagement, person_id, display_name, email, *_rest in work_rows:
+        names[person_id] = display_name or email
+    for _engagement, person_id, display_name, email, _role in assignment_rows:
+        names[person_id] = display_name or email
 
     minutes: dict[int, dict[tuple[int, Role], int]] = {pk: {} for pk in ids}
     actions: dict[int, dict[tuple[int, Role], int]] = {pk: {} for pk in ids}
