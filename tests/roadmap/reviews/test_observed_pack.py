@@ -97,4 +97,5 @@ def test_the_review_page_shows_the_observed_roles(client, engagement, team, revi
     content = body.content.decode()
     assert "Observed roles" in content
     assert "Business analyst, not assigned" in content
+    assert "<li>Business analyst: 1</li>" in content
     assert "Nobody worked as E-commerce consultant in the period." in content
