@@ -3,7 +3,15 @@ and import), budgets, the ticket card."""
 
 from django.urls import path
 
-from backlog.timesheets.views import approval, budgets, entries, ticket, timesheet, transfer
+from backlog.timesheets.views import (
+    approval,
+    budgets,
+    entries,
+    observed,
+    ticket,
+    timesheet,
+    transfer,
+)
 
 app_name = "timesheets"
 
@@ -29,6 +37,7 @@ urlpatterns = [
     path(f"{_E}import/", transfer.time_import_page, name="import"),
     path(f"{_E}entries/<int:pk>/", entries.entry_detail, name="entry-detail"),
     path(f"{_E}entries/<int:pk>/delete/", entries.entry_delete, name="entry-delete"),
+    path(f"{_E}roles/", observed.observed_roles_page, name="observed-roles"),
     path(f"{_E}budgets/", budgets.budget_page, name="budgets"),
     path(f"{_E}budgets/new/", budgets.budget_create, name="budget-create"),
     path(f"{_E}budgets/<int:pk>/", budgets.budget_edit, name="budget-edit"),

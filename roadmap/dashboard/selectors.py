@@ -29,6 +29,7 @@ from backlog.indicators import (
     value_delivered_by_quarter,
 )
 from backlog.timesheets.burn import PeriodBurn, current_burns
+from backlog.timesheets.observed import ObservedRoles, observed_roles, observed_window
 from collab.models import Engagement, User
 from collab.rhythm.indicators import (
     ActionItemCounts,
@@ -94,6 +95,7 @@ class EngagementHealth:
     planned: Planned
     delivered_by_quarter: dict[str, Delivered]
     duties_by_quarter: dict[str, Duties]
+    observed: ObservedRoles | None = None
 
     @property
     def card_quarters(self) -> list[Quarter]:
@@ -166,6 +168,8 @@ def engagement_health_list(
         engagements=ids, since=min(since, _quarter_start(current - 1))
     )
     duties = duties_by_quarter(engagements=ids, since=since)
+    start, end = observed_window(today)
+    observed = observed_roles(engagements=ids, start=start, end=end, sees_all=False)
     return [
         EngagementHealth(
             engagement=engagement,
@@ -182,6 +186,7 @@ def engagement_health_list(
             planned=planned[engagement.pk],
             delivered_by_quarter=delivered[engagement.pk],
             duties_by_quarter=duties[engagement.pk],
+            observed=observed[engagement.pk],
         )
         for engagement in engagements
     ]
@@ -220,6 +225,9 @@ class DirectorCard:
     duties_recent: Duties
     # The current period of each of the engagement's budgets, with its burn and forecast.
     budgets: Sequence[PeriodBurn] = ()
+    # Where the last four weeks' approved billable hours and the actions went (the director's
+    # view of time, the same for every reader of the home).
+    observed: ObservedRoles | None = None
 
     @property
     def level(self) -> str:
@@ -327,6 +335,8 @@ def director_home(
     planned = planned_by_quarter(engagements=ids, quarters=quarters)
     delivered = value_delivered_by_quarter(engagements=ids, since=since)
     budgets = current_burns(engagement_ids=ids, today=today)
+    start, end = observed_window(today)
+    observed = observed_roles(engagements=ids, start=start, end=end, sees_all=False)
     cards = [
         DirectorCard(
             engagement=engagement,
@@ -345,6 +355,7 @@ def director_home(
                 self_verified=engagement.__dict__["duties_self_verified"],
             ),
             budgets=budgets.get(engagement.pk, ()),
+            observed=observed[engagement.pk],
         )
         for engagement in engagements
     ]

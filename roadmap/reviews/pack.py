@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from backlog.indicators import duties_by_quarter
 from backlog.models import CLOSED_STATUSES, InitiativeDecision, Origin, Status, Ticket
 from backlog.selectors import ticket_list
+from backlog.timesheets.observed import observed_roles
 from roadmap.models import RoadmapItem, RoadmapItemStatus
 from roadmap.quarters import Quarter, is_quarter
 from roadmap.reviews.models import Review
@@ -194,6 +195,37 @@ def role_coverage(review: Review) -> dict[str, Any]:
     }
 
 
+def observed_role_coverage(review: Review) -> dict[str, Any]:
+    """Where the period's approved billable hours and the actions went, per person, beside the
+    core roles they hold (the rule of ``backlog.timesheets.observed``; the pack is the client's,
+    so only the time they see counts)."""
+    start = review.period_start.astimezone(dt.UTC).date()
+    # The period ends at period_end exclusive: its last day is the day before, unless it ends
+    # within a day.
+    end = max(start, (review.period_end.astimezone(dt.UTC) - dt.timedelta(microseconds=1)).date())
+    observed = observed_roles(
+        engagements=[review.engagement_id], start=start, end=end, sees_all=False
+    )[review.engagement_id]
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "health": observed.level,
+        "people": [
+            {
+                "person": row.name,
+                "assigned": [role.value for role in row.assigned if role in CORE_ROLES],
+                "minutes": {item.role.value: item.minutes for item in row.logged},
+                "actions": {item.role.value: item.actions for item in row.acted},
+                "observed": [role.value for role in row.observed],
+                "unassigned": [role.value for role in row.unassigned],
+            }
+            for row in observed.people
+            if row.work
+        ],
+        "missing": [role.value for role in observed.missing] if observed.has_work else [],
+    }
+
+
 def realisation(review: Review) -> dict[str, Any]:
     """Estimated against realised value of done tickets, and the accuracy per quarter."""
     engagement = review.engagement
@@ -249,6 +281,7 @@ def pack_build(review: Review, *, now: dt.datetime) -> dict[str, Any]:
         "initiatives": initiatives(review),
         "top_unplanned": top_unplanned(review),
         "roles": role_coverage(review),
+        "observed_roles": observed_role_coverage(review),
         "duties": separation_of_duties(review),
         "objectives": objective_rows(engagement=review.engagement),
         "realisation": realisation(review),

@@ -38,6 +38,7 @@ ENGAGEMENT_PAGES = (
     (pgettext_lazy("navigation", "Board"), "layout-kanban", "backlog:sprint-list", None),
     (_("My timesheet"), "clock-hour-4", "timesheets:timesheet", Action.LOG_TIME),
     (_("Time entries"), "clock", "timesheets:entry-list", None),
+    (_("Observed roles"), "users-group", "timesheets:observed-roles", None),
     (_("Roadmap"), "map-2", "roadmap:board", None),
     (_("Objectives"), "target-arrow", "roadmap:objective-list", None),
     (_("Meetings"), "calendar-event", "rhythm:meeting-list", None),

@@ -57,6 +57,7 @@ ENGAGEMENT_PAGES = [
     "reviews:diff",
     "reviews:value-realisation",
     "roles:team",
+    "timesheets:observed-roles",
 ]
 PERSONAL_PAGES = [
     "dashboard:director-home",
