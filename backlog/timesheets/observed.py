@@ -201,6 +201,10 @@ class ObservedRoles:
         return [row for row in self.people if row.unassigned]
 
 
+# The kind of the union's rows that are roles held, not work done.
+ASSIGNED = "assigned"
+
+
 def observed_window(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The default window: the last four weeks, today included."""
     return today - datetime.timedelta(days=OBSERVED_DAYS - 1), today
@@ -213,8 +217,9 @@ def _since(day: datetime.date) -> datetime.datetime:
 def _work_rows(
     ids: list[int], start: datetime.date, end: datetime.date, sees_all: bool
 ) -> list[tuple[int, int, str, str, str, str, int]]:
-    """(engagement id, person id, display name, email, role, "minutes" or "actions", amount)
-    of the hours logged per role and of every core role's actions, in one query."""
+    """(engagement id, person id, display name, email, role, "minutes", "actions" or
+    "assigned", amount) of the hours logged per role, of every core role's actions and of the
+    roles held on ``end``, in one query."""
     after, before = _since(start), _since(end + datetime.timedelta(days=1))
     entries = TimeEntry.objects.filter(engagement_id__in=ids, date__gte=start, date__lte=end)
     if not sees_all:
@@ -265,6 +270,14 @@ def _work_rows(
             "actions",
             Count("pk"),
         ),
+        # The roles held on the window's last day ride in the same union.
+        (
+            RoleAssignment.objects.active(end).filter(engagement_id__in=ids),
+            "person",
+            F("role"),
+            ASSIGNED,
+            Count("pk"),
+        ),
     ]
     grouped = [
         rows.values(
@@ -298,20 +311,14 @@ def observed_roles(
     sees_all: bool,
 ) -> dict[int, ObservedRoles]:
     """Per engagement id, each person's assigned roles (in force on ``end``) beside their hours
-    and actions per role from ``start`` to ``end`` (two queries)."""
+    and actions per role from ``start`` to ``end`` (one query)."""
     ids = [e if isinstance(e, int) else e.pk for e in engagements]
-    work_rows = _work_rows(ids, start, end, sees_all)
-    assignment_rows = list(
-        RoleAssignment.objects.active(end)
-        .filter(engagement_id__in=ids)
-        .values_list("engagement_id", "person_id", "person__display_name", "person__email", "role")
-        .order_by()
-    )
+    rows = _work_rows(ids, start, end, sees_all)
     names: dict[int, str] = {}
-    for _engagement, person_id, display_name, email, *_rest in work_rows:
+    for _engagement, person_id, display_name, email, *_rest in rows:
         names[person_id] = display_name or email
-    for _engagement, person_id, display_name, email, _role in assignment_rows:
-        names[person_id] = display_name or email
+    work_rows = [row for row in rows if row[5] != ASSIGNED]
+    assignment_rows = [row[:5] for row in rows if row[5] == ASSIGNED]
 
     minutes: dict[int, dict[tuple[int, Role], int]] = {pk: {} for pk in ids}
     actions: dict[int, dict[tuple[int, Role], int]] = {pk: {} for pk in ids}

@@ -112,9 +112,9 @@ def test_the_tab_is_on_the_time_pages(client, engagement, story):
     assert _url(engagement) in body
 
 
-# The shell (session, person, engagement, roles, inbox) and the page's own reads: the two of
+# The shell (session, person, engagement, roles, inbox) and the page's own reads: the one of
 # the observed roles and the two of the assigned coverage.
-PAGE_QUERIES = 12
+PAGE_QUERIES = 11
 
 
 @pytest.mark.parametrize("people", [1, 8])
