@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                     ("review.signed_off", "A roadmap review is signed off"),
                     ("meeting.held", "A meeting is marked held"),
                     ("time.week_approved", "A person's week of time is approved"),
-                    ("budget.alert", "A budget period reaches 80 % or 100 %"),
+                    ("budget.alert", "A budget period reaches an alert threshold"),
                     ("ping", "Test ping"),
                 ],
                 max_length=32,

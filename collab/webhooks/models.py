@@ -31,7 +31,7 @@ class WebhookEvent(models.TextChoices):
     REVIEW_SIGNED_OFF = "review.signed_off", _("A roadmap review is signed off")
     MEETING_HELD = "meeting.held", _("A meeting is marked held")
     TIME_WEEK_APPROVED = "time.week_approved", _("A person's week of time is approved")
-    BUDGET_ALERT = "budget.alert", _("A budget period reaches 80 % or 100 %")
+    BUDGET_ALERT = "budget.alert", _("A budget period reaches an alert threshold")
     PING = "ping", _("Test ping")
 
 

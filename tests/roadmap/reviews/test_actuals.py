@@ -83,9 +83,7 @@ def dataset(engagement, team):
 
 def test_estimation_accuracy_per_quarter_and_overall(engagement, dataset):
     overall, quarters = estimation_accuracy(engagement=engagement)
-    assert [
-        (q.quarter, q.tickets, q.median_ratio, q.within, q.within_share) for q in quarters
-    ] == [
+    assert [(q.quarter, q.tickets, q.median_ratio, q.within, q.within_share) for q in quarters] == [
         ("2026-Q4", 1, Decimal("0.50"), 0, Decimal("0.00")),
         ("2027-Q1", 3, Decimal("1.00"), 2, Decimal("0.67")),
     ]
@@ -108,9 +106,7 @@ def test_another_engagements_tickets_do_not_count(engagement, dataset):
     assert (other_overall.tickets, other_overall.median_ratio) == (1, Decimal("1.50"))
 
 
-def test_the_pack_holds_realised_against_estimated_costs_and_returns(
-    engagement, dataset, review
-):
+def test_the_pack_holds_realised_against_estimated_costs_and_returns(engagement, dataset, review):
     pack = pack_build(review, now=NOW)["actuals"]
     assert pack["tickets"] == [
         {
@@ -212,9 +208,9 @@ def test_the_review_page_shows_actuals_in_french(client, team, packed):
     director.language = "fr"
     director.save(update_fields=["language"])
     page = _review_page(client, director, packed)
-    assert "Réalisé par rapport à l’estimation" in page
+    assert "Réalisé par rapport à l\u2019estimation" in page
     assert "Médiane réel / estimation" in page
-    assert "88\u00a0%" in page
+    assert "88 %" in page
     assert "Coût réalisé" in page and "2\u202f400,00\u00a0€" in page
 
 
@@ -227,9 +223,7 @@ def test_a_stakeholder_sees_the_accuracy_but_no_cost_on_the_page_or_the_api(
     assert "Realised cost" not in page and "2,400.00" not in page and "317 %" not in page
 
     api_client.force_login(stakeholder)
-    body = api_client.get(
-        f"/api/v1/engagements/{engagement.slug}/reviews/{packed.pk}/pack/"
-    ).json()
+    body = api_client.get(f"/api/v1/engagements/{engagement.slug}/reviews/{packed.pk}/pack/").json()
     row = body["actuals"]["tickets"][0]
     assert set(row) == {
         "key",
@@ -244,9 +238,7 @@ def test_a_stakeholder_sees_the_accuracy_but_no_cost_on_the_page_or_the_api(
 
 def test_the_director_reads_the_costs_through_the_api(api_client, team, engagement, packed):
     api_client.force_login(team["director"])
-    body = api_client.get(
-        f"/api/v1/engagements/{engagement.slug}/reviews/{packed.pk}/pack/"
-    ).json()
+    body = api_client.get(f"/api/v1/engagements/{engagement.slug}/reviews/{packed.pk}/pack/").json()
     assert body["actuals"]["tickets"][2]["realised_cost"] == "2400.00"
 
 
