@@ -259,6 +259,12 @@ def ticket_time(*, ticket: Ticket, sees_all: bool) -> TicketTime:
     )
 
 
+def timesheet_week_list(*, engagement: Engagement) -> QuerySet[TimesheetWeek]:
+    """The project manager's decisions on the engagement's weeks (approved or returned),
+    latest week first."""
+    return TimesheetWeek.objects.filter(engagement=engagement).order_by("-week_start", "-pk")
+
+
 def timer_of(person: User) -> RunningTimer | None:
     """The person's running timer, with its engagement and ticket, if any."""
     return RunningTimer.objects.select_related("engagement", "ticket").filter(person=person).first()
