@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
@@ -91,12 +90,8 @@ def _estimated_tickets(engagement: Engagement) -> QuerySet[Ticket]:
     )
 
 
-def _figures() -> dict[str, Any]:
-    return {
-        "count": Count("pk"),
-        "median": Median("ratio"),
-        "within": Count("pk", filter=Q(ratio__gte=LOW, ratio__lte=HIGH)),
-    }
+def _within() -> Count:
+    return Count("pk", filter=Q(ratio__gte=LOW, ratio__lte=HIGH))
 
 
 def _median(value: float | None) -> Decimal | None:
@@ -110,12 +105,14 @@ def estimation_accuracy(
     first): done tickets with an estimate and approved billable time, the median of actual /
     estimate and how many fall within ±25 % (two queries)."""
     zone = ZoneInfo(engagement.sync_time_zone)
-    overall = _estimated_tickets(engagement).aggregate(**_figures())
+    overall = _estimated_tickets(engagement).aggregate(
+        count=Count("pk"), median=Median("ratio"), within=_within()
+    )
     rows = (
         _estimated_tickets(engagement)
         .annotate(quarter=TruncQuarter(done_at_expression(), tzinfo=zone))
         .values("quarter")
-        .annotate(**_figures())
+        .annotate(count=Count("pk"), median=Median("ratio"), within=_within())
         .order_by("quarter")
     )
     return (
