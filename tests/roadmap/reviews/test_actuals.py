@@ -198,8 +198,8 @@ def test_the_review_page_shows_actuals_in_english(client, team, packed):
     assert "Actual against estimate" in page
     assert "Median actual / estimate" in page and "Within ±25 %" in page
     assert "88 %" in page and "67 %" in page
-    assert "Realised cost" in page and "€2,400.00" in page
-    assert "317 %" in page  # B's realised return
+    assert "Cost and return: estimated → realised." in page and "€2,400.00" in page
+    assert "525 % →" in page and "317 %*" in page  # B: realised return at the estimated value
     assert "150 %*" not in page and "150 %" in page  # A's realised value is recorded
 
 
@@ -211,7 +211,7 @@ def test_the_review_page_shows_actuals_in_french(client, team, packed):
     assert "Réalisé par rapport à l\u2019estimation" in page
     assert "Médiane réel / estimation" in page
     assert "88 %" in page
-    assert "Coût réalisé" in page and "2\u202f400,00\u00a0€" in page
+    assert "Coût et retour : estimé → réalisé." in page and "2\u202f400,00\u00a0€" in page
 
 
 def test_a_stakeholder_sees_the_accuracy_but_no_cost_on_the_page_or_the_api(
@@ -220,7 +220,7 @@ def test_a_stakeholder_sees_the_accuracy_but_no_cost_on_the_page_or_the_api(
     stakeholder = member(engagement, Role.STAKEHOLDER)
     page = _review_page(client, stakeholder, packed)
     assert "Actual against estimate" in page and "88 %" in page
-    assert "Realised cost" not in page and "2,400.00" not in page and "317 %" not in page
+    assert "Cost and return" not in page and "2,400.00" not in page and "317 %" not in page
 
     api_client.force_login(stakeholder)
     body = api_client.get(f"/api/v1/engagements/{engagement.slug}/reviews/{packed.pk}/pack/").json()
