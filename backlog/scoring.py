@@ -131,6 +131,19 @@ def annual_value_of(ticket: Ticket, engagement: Engagement) -> Decimal | None:
     )
 
 
+def effort_cost(days: Decimal, engagement: Engagement) -> Decimal:
+    """Person-days at the engagement's agency day rate: the estimated cost of an effort, and
+    the realised cost of approved time (converted to days)."""
+    return _CONTEXT.multiply(Decimal(days), Decimal(engagement.agency_day_rate))
+
+
+def roi_of(annual_value: Decimal | None, cost: Decimal | None) -> Decimal | None:
+    """(annual value - cost) / cost, to 4 places; None without a value or a cost."""
+    if annual_value is None or not cost:
+        return None
+    return _CONTEXT.divide(annual_value - cost, cost).quantize(Decimal("0.0001"))
+
+
 def rice_impact(annual_value: Decimal, unit: Decimal) -> Decimal:
     """The RICE impact of an annual value, from the bands of ``RICE_IMPACT_BANDS``."""
     for threshold, impact in RICE_IMPACT_BANDS:
@@ -235,14 +248,9 @@ def score_breakdown(
     ``Ticket.score``)."""
     annual_value = annual_value_of(ticket, engagement)
     effort = ticket.effort_days
-    cost = (
-        _CONTEXT.multiply(effort, Decimal(engagement.agency_day_rate))
-        if effort is not None
-        else None
-    )
-    roi = payback = None
-    if annual_value is not None and cost:
-        roi = _CONTEXT.divide(annual_value - cost, cost).quantize(Decimal("0.0001"))
+    cost = effort_cost(effort, engagement) if effort is not None else None
+    roi = roi_of(annual_value, cost)
+    payback = None
     if annual_value and cost is not None:
         payback = _CONTEXT.divide(cost * 12, annual_value).quantize(Decimal("0.01"))
     score, parts = _score(ticket, annual_value, settings)

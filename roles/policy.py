@@ -209,6 +209,22 @@ def can(principal: Principal | None, action: Action, engagement: Engagement) -> 
     return action in actions_for_roles(roles_of(principal, engagement))
 
 
+# The realised cost of approved time (hours at the day rate) and the realised return on
+# investment: the agency (who see all time) and the client's people who weigh value (who edit
+# value figures: the director); never the other client people.
+REALISED_COST_ACTIONS = frozenset({Action.VIEW_ALL_TIME, Action.EDIT_VALUE})
+
+
+def realised_cost_visible(actions: Iterable[str]) -> bool:
+    """Whether these granted actions (values, as ``actions_of`` gives) show realised costs."""
+    return any(action in REALISED_COST_ACTIONS for action in actions)
+
+
+def can_see_realised_cost(principal: Principal | None, engagement: Engagement) -> bool:
+    """Whether the principal sees realised costs and returns (see ``REALISED_COST_ACTIONS``)."""
+    return any(can(principal, action, engagement) for action in REALISED_COST_ACTIONS)
+
+
 def can_remove_attachment(
     principal: Principal | None, engagement: Engagement, *, uploaded_by_id: int
 ) -> bool:

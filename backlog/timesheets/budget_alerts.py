@@ -9,7 +9,8 @@ Each sweep (every 15 minutes, and after commit when a week is approved):
    and person): for each period holding today, or ended in the last ``LATE_DAYS`` days (a week
    approved after the period ended still counts), that reached a threshold, one row per
    project manager and director of the engagement. A period found past 100 % with no 80 % row
-   gets its 80 % row already skipped: the 100 % alert says more;
+   gets its 80 % row already skipped: the 100 % alert says more. With the first rows of a
+   period and threshold, in the same transaction, its ``budget.alert`` webhook event;
 3. claims chunks with ``SELECT … FOR UPDATE SKIP LOCKED`` and sends each alert by email in its
    recipient's language, its in-app notice written in the same transaction that marks it sent.
 """
@@ -31,7 +32,8 @@ from django.utils.translation import gettext as _
 
 from backlog.timesheets.budgets import budget_periods_sync_all
 from backlog.timesheets.burn import PeriodBurn, current_burns, hours_text
-from backlog.timesheets.models import Budget, BudgetAlert
+from backlog.timesheets.events import ReachedThreshold, budget_alerts_emit
+from backlog.timesheets.models import Budget, BudgetAlert, BudgetPeriod
 from collab.common.money import money_text
 from collab.common.sweeps import Budget as TimeBudget
 from collab.rhythm import ledger
@@ -66,8 +68,11 @@ def _recipients(engagement_ids: set[int], today: dt.date) -> dict[int, list[int]
     return found
 
 
+@transaction.atomic
 def budget_alerts_materialise(*, now: dt.datetime) -> int:
-    """Write the alert rows now due, each once (see the module's docstring)."""
+    """Write the alert rows now due, each once (see the module's docstring), and with the
+    first rows of a period and threshold its ``budget.alert`` webhook event, in the same
+    transaction."""
     today = now.date()
     burns = [
         burn
@@ -80,11 +85,17 @@ def budget_alerts_materialise(*, now: dt.datetime) -> int:
     if not burns:
         return 0
     people = _recipients({burn.period.engagement_id for burn in burns}, today)
+    # Two sweeps at once: the periods are locked (in a fixed order) before their alerts are
+    # read, so that each alert row, and each webhook event, is written by one of them only.
+    period_ids = sorted(burn.period.pk for burn in burns)
+    list(BudgetPeriod.objects.select_for_update().filter(pk__in=period_ids).order_by("pk"))
     existing = set(
-        BudgetAlert.objects.filter(period__in=[burn.period.pk for burn in burns]).values_list(
+        BudgetAlert.objects.filter(period__in=period_ids).values_list(
             "period_id", "threshold", "person_id"
         )
     )
+    reached_before = {(period_id, threshold) for period_id, threshold, _person in existing}
+    reached: dict[tuple[int, int], ReachedThreshold] = {}
     rows = []
     for burn in burns:
         period = burn.period
@@ -96,6 +107,8 @@ def budget_alerts_materialise(*, now: dt.datetime) -> int:
                     threshold == BudgetAlert.Threshold.WARNING
                     and burn.percent >= BudgetAlert.Threshold.SPENT
                 )
+                if not superseded and (period.pk, threshold) not in reached_before:
+                    reached[period.pk, threshold] = ReachedThreshold(burn=burn, threshold=threshold)
                 rows.append(
                     BudgetAlert(
                         engagement_id=period.engagement_id,
@@ -112,6 +125,7 @@ def budget_alerts_materialise(*, now: dt.datetime) -> int:
                     )
                 )
     BudgetAlert.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    budget_alerts_emit(reached=reached.values())
     return len(rows)
 
 

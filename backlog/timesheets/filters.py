@@ -1,4 +1,5 @@
-"""The time-entry filters shared by the list page and the API."""
+"""The time filters: entries (shared by the list page and the API) and week decisions (the
+API's list of approvals)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from backlog.selectors import parse_key
-from backlog.timesheets.models import TimeEntry
+from backlog.timesheets.models import TimeEntry, TimesheetWeek, week_start
 from collab.models import Engagement, User
 
 
@@ -58,3 +59,30 @@ class TimeEntryFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(approved_at__isnull=not value)
+
+
+class TimesheetWeekFilter(django_filters.FilterSet):
+    """Person, decision (approved or returned), weeks (from, to: any day of a week counts
+    from its Monday)."""
+
+    person = django_filters.ModelChoiceFilter(
+        label=_("Person"), queryset=User.objects.none(), empty_label=_("Anyone")
+    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=TimesheetWeek.Status.choices)
+    week_from = django_filters.DateFilter(label=_("From"), method="filter_week_from")
+    week_to = django_filters.DateFilter(label=_("To"), field_name="week_start", lookup_expr="lte")
+
+    class Meta:
+        model = TimesheetWeek
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["person"].queryset = User.objects.filter(
+            role_assignments__engagement=engagement
+        ).distinct()
+
+    def filter_week_from(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(week_start__gte=week_start(value))

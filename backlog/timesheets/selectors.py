@@ -229,6 +229,7 @@ def team_week(*, engagement: Engagement, week_of: datetime.date) -> list[PersonW
 class TicketTime:
     minutes: int
     estimate_minutes: int | None
+    approved_billable_minutes: int = 0
 
     @property
     def percent(self) -> int | None:
@@ -239,15 +240,29 @@ class TicketTime:
 
 def ticket_time(*, ticket: Ticket, sees_all: bool) -> TicketTime:
     """Time logged on a ticket (approved billable only for the client) against its effort
-    estimate (person-days of ``WORKING_DAY_HOURS``)."""
+    estimate (person-days of ``WORKING_DAY_HOURS``), and its approved billable time (the
+    actual of ``backlog.timesheets.actuals``), in one query."""
     entries = TimeEntry.objects.filter(engagement_id=ticket.engagement_id, ticket=ticket)
     if not sees_all:
         entries = client_visible(entries)
-    minutes = entries.aggregate(total=Sum("minutes"))["total"] or 0
+    totals = entries.aggregate(
+        total=Sum("minutes"),
+        approved=Sum("minutes", filter=Q(approved_at__isnull=False, billable=True)),
+    )
     estimate = None
     if ticket.effort_days:
         estimate = int(Decimal(ticket.effort_days) * WORKING_DAY_HOURS * 60)
-    return TicketTime(minutes=minutes, estimate_minutes=estimate)
+    return TicketTime(
+        minutes=totals["total"] or 0,
+        estimate_minutes=estimate,
+        approved_billable_minutes=totals["approved"] or 0,
+    )
+
+
+def timesheet_week_list(*, engagement: Engagement) -> QuerySet[TimesheetWeek]:
+    """The project manager's decisions on the engagement's weeks (approved or returned),
+    latest week first."""
+    return TimesheetWeek.objects.filter(engagement=engagement).order_by("-week_start", "-pk")
 
 
 def timer_of(person: User) -> RunningTimer | None:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from backlog.models import Ticket
 from backlog.timesheets.durations import duration_format
+from backlog.timesheets.events import week_approved_emit
 from backlog.timesheets.models import (
     MINUTES_IN_A_DAY,
     RunningTimer,
@@ -319,8 +320,9 @@ def _week_decide(
 def timesheet_week_approve(
     *, actor: User, engagement: Engagement, person: User, week_of: datetime.date
 ) -> TimesheetWeek:
-    """Approve a person's week on the engagement: its entries lock. A week with no time, or
-    one that has not started, has nothing to approve."""
+    """Approve a person's week on the engagement: its entries lock, and a
+    ``time.week_approved`` webhook event is written with them. A week with no time, or one
+    that has not started, has nothing to approve."""
     monday = week_start(week_of)
     if monday > person_today(actor):
         raise ValidationError(
@@ -360,6 +362,9 @@ def timesheet_week_approve(
         )
         for entry in pending
     )
+    if pending:
+        # Approving a week again, with nothing new in it, tells the integrations nothing.
+        week_approved_emit(week=week, entries=entries, approved_at=now)
     # Approved time burns budgets: the alerts' sweep looks at once (the beat would anyway).
     enqueue_on_commit("backlog.timesheets.tasks.budget_alerts_sweep_task")
     return week

@@ -30,6 +30,8 @@ class WebhookEvent(models.TextChoices):
     TICKET_STATUS_CHANGED = "ticket.status_changed", _("A ticket changes status")
     REVIEW_SIGNED_OFF = "review.signed_off", _("A roadmap review is signed off")
     MEETING_HELD = "meeting.held", _("A meeting is marked held")
+    TIME_WEEK_APPROVED = "time.week_approved", _("A person's week of time is approved")
+    BUDGET_ALERT = "budget.alert", _("A budget period reaches an alert threshold")
     PING = "ping", _("Test ping")
 
 

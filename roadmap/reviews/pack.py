@@ -17,6 +17,7 @@ from backlog.selectors import ticket_list
 from backlog.timesheets.observed import observed_roles
 from roadmap.models import RoadmapItem, RoadmapItemStatus
 from roadmap.quarters import Quarter, is_quarter
+from roadmap.reviews.actuals import EstimationAccuracy, estimation_accuracy, ticket_costs
 from roadmap.reviews.models import Review
 from roadmap.reviews.selectors import (
     done_at_expression,
@@ -253,6 +254,60 @@ def realisation(review: Review) -> dict[str, Any]:
     }
 
 
+# What only those who may see realised costs read (``roles.policy.can_see_realised_cost``):
+# ``pack_for_viewer`` removes them for the others, on the page and through the API.
+COST_KEYS = ("estimated_cost", "realised_cost", "estimated_roi", "realised_roi")
+
+
+def _accuracy_row(entry: EstimationAccuracy) -> dict[str, Any]:
+    return {
+        "quarter": entry.quarter,
+        "tickets": entry.tickets,
+        "median_ratio": decimal_text(entry.median_ratio),
+        "within": entry.within,
+        "within_share": decimal_text(entry.within_share),
+    }
+
+
+def actuals(review: Review) -> dict[str, Any]:
+    """Actual against estimate: tickets done in the period with their estimated and realised
+    effort, cost and return; the accuracy of effort estimates per quarter and overall."""
+    overall, quarters = estimation_accuracy(engagement=review.engagement)
+    return {
+        "tickets": [
+            {
+                "key": row.key,
+                "title": row.title,
+                "estimate_minutes": row.estimate_minutes,
+                "actual_minutes": row.actual_minutes,
+                "ratio": decimal_text(row.ratio),
+                "value_recorded": row.realised_value is not None,
+                "estimated_cost": money_text(row.estimated_cost),
+                "realised_cost": money_text(row.realised_cost),
+                "estimated_roi": decimal_text(row.estimated_roi),
+                "realised_roi": decimal_text(row.realised_roi),
+            }
+            for row in ticket_costs(review=review)
+        ],
+        "accuracy": {
+            "overall": _accuracy_row(overall),
+            "quarters": [_accuracy_row(entry) for entry in quarters],
+        },
+    }
+
+
+def pack_for_viewer(pack: dict[str, Any], *, sees_costs: bool) -> dict[str, Any]:
+    """The pack as this viewer may read it: without realised costs and returns for the
+    client's people who may not see them."""
+    if sees_costs or "actuals" not in pack:
+        return pack
+    tickets = [
+        {key: value for key, value in row.items() if key not in COST_KEYS}
+        for row in pack["actuals"]["tickets"]
+    ]
+    return {**pack, "actuals": {**pack["actuals"], "tickets": tickets}}
+
+
 def separation_of_duties(review: Review) -> list[dict[str, Any]]:
     """Per quarter since the period's start: QA verdicts given by the ticket's assignee or an
     author of its criteria (breaches), and those self-verified under the director's
@@ -285,4 +340,5 @@ def pack_build(review: Review, *, now: dt.datetime) -> dict[str, Any]:
         "duties": separation_of_duties(review),
         "objectives": objective_rows(engagement=review.engagement),
         "realisation": realisation(review),
+        "actuals": actuals(review),
     }

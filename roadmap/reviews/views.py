@@ -35,6 +35,7 @@ from roadmap.reviews.access import (
 from roadmap.reviews.diff import SnapshotDiff, snapshot_diff
 from roadmap.reviews.forms import DecisionForm, RealisationForm
 from roadmap.reviews.models import Review, ReviewSnapshot, ReviewState
+from roadmap.reviews.pack import pack_for_viewer
 from roadmap.reviews.selectors import QuarterAccuracy
 from roles import policy
 from roles.models import CLIENT_ROLES
@@ -97,14 +98,17 @@ def _render_review(
     # One read of the person's roles answers every "may they" of the page.
     roles = policy.roles_of(request.user, engagement)
     editor = bool(roles & REVIEW_EDITORS)
+    actions = policy.actions_of(request.user, engagement)
+    sees_costs = policy.realised_cost_visible(actions)
     return render(
         request,
         "roadmap/reviews/review_detail.html",
         {
             "engagement": engagement,
-            "actions": policy.actions_of(request.user, engagement),
+            "actions": actions,
             "review": review,
-            "pack": review.pack,
+            "pack": pack_for_viewer(review.pack, sees_costs=sees_costs) if review.pack else None,
+            "sees_costs": sees_costs,
             "decisions": selectors.decision_list(review=review),
             "overdue": selectors.is_overdue(review),
             "can_start": review.state == ReviewState.PREPARING and bool(roles & SESSION_RUNNERS),

@@ -8,7 +8,14 @@ from roles.models import Role
 from tests.factories import member
 
 UTC = dt.UTC
-ALL_EVENTS = ["ticket.created", "ticket.status_changed", "review.signed_off", "meeting.held"]
+ALL_EVENTS = [
+    "ticket.created",
+    "ticket.status_changed",
+    "review.signed_off",
+    "meeting.held",
+    "time.week_approved",
+    "budget.alert",
+]
 
 
 @pytest.fixture

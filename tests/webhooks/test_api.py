@@ -110,7 +110,8 @@ def test_an_idempotency_key_replays_the_creation(admin_client, engagement):
             {
                 "events": [
                     "Unknown event: ticket.archived. Choose among ticket.created, "
-                    "ticket.status_changed, review.signed_off, meeting.held."
+                    "ticket.status_changed, review.signed_off, meeting.held, time.week_approved, "
+                    "budget.alert."
                 ]
             },
         ),

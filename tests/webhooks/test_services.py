@@ -62,7 +62,8 @@ def test_a_webhook_to_a_public_https_address_is_created_with_a_fresh_secret(enga
             {
                 "events": [
                     "Unknown event: ticket.deleted. Choose among ticket.created, "
-                    "ticket.status_changed, review.signed_off, meeting.held."
+                    "ticket.status_changed, review.signed_off, meeting.held, time.week_approved, "
+                    "budget.alert."
                 ]
             },
         ),
@@ -71,7 +72,8 @@ def test_a_webhook_to_a_public_https_address_is_created_with_a_fresh_secret(enga
             {
                 "events": [
                     "Unknown event: ping. Choose among ticket.created, "
-                    "ticket.status_changed, review.signed_off, meeting.held."
+                    "ticket.status_changed, review.signed_off, meeting.held, time.week_approved, "
+                    "budget.alert."
                 ]
             },
         ),

@@ -16,6 +16,11 @@ urlpatterns = [
         name="api-time-entry-detail",
     ),
     path(
+        "engagements/<slug:slug>/timesheet-weeks/",
+        views.TimesheetWeekListApi.as_view(),
+        name="api-timesheet-week-list",
+    ),
+    path(
         "engagements/<slug:slug>/timesheet-weeks/approve/",
         views.TimesheetWeekApproveApi.as_view(),
         name="api-timesheet-week-approve",

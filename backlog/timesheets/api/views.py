@@ -1,6 +1,7 @@
 """Time entries through the API: listed (filtered, cursor-paginated; the client's people see
 approved billable time only), created under ``Idempotency-Key``, changed under ``If-Match``,
-deleted; a person's week approved or returned by the project manager.
+deleted; a person's week approved or returned by the project manager, and those decisions
+listed (filtered, cursor-paginated).
 
 Each view authorises at the top through roles.policy; a locked (approved) entry answers 409.
 """
@@ -33,8 +34,8 @@ from backlog.timesheets.api.serializers import (
     WeekDecisionInputSerializer,
     WeekReturnInputSerializer,
 )
-from backlog.timesheets.filters import TimeEntryFilter
-from backlog.timesheets.models import TimeEntry
+from backlog.timesheets.filters import TimeEntryFilter, TimesheetWeekFilter
+from backlog.timesheets.models import TimeEntry, TimesheetWeek
 from collab.api.views import ENGAGEMENT_SLUG
 from collab.common.etag import check_if_match, weak_etag
 from collab.common.idempotency import idempotent_create
@@ -236,6 +237,30 @@ class TimeEntryDetailApi(APIView):
         except services.TimeLocked as error:
             return _locked(request, error)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TimesheetWeekPagination(CursorPagination):
+    ordering = ("-week_start", "-pk")
+
+
+@extend_schema(parameters=[ENGAGEMENT_SLUG])
+class TimesheetWeekListApi(GenericAPIView):
+    """The project manager's decisions on the engagement's weeks (approved or returned),
+    latest week first; read by the agency and tokens (the client's people: 403)."""
+
+    queryset = TimesheetWeek.objects.none()
+    filter_backends = [EngagementFilterBackend]
+    filterset_class = TimesheetWeekFilter
+    pagination_class = TimesheetWeekPagination
+    serializer_class = TimesheetWeekOutputSerializer
+
+    @extend_schema(responses=TimesheetWeekOutputSerializer(many=True))
+    def get(self, request: Request, slug: str) -> Response:
+        self.engagement = engagement = engagement_for(request.user, slug=slug)
+        require(request.user, Action.VIEW_ALL_TIME, engagement)
+        weeks = selectors.timesheet_week_list(engagement=engagement)
+        page = self.paginate_queryset(self.filter_queryset(weeks))
+        return self.get_paginated_response(TimesheetWeekOutputSerializer(page, many=True).data)
 
 
 @extend_schema(parameters=[ENGAGEMENT_SLUG])

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backlog.models import Ticket
 from backlog.selectors import ticket_get
 from backlog.timesheets import selectors, services
+from backlog.timesheets.actuals import ticket_actuals
 from backlog.timesheets.durations import duration_format
 from backlog.timesheets.forms import QuickAddForm, TimerForm
 from backlog.timesheets.views.common import engagement_allowed, page_context, with_toast
@@ -52,6 +53,12 @@ def _ticket_card(
         if timer_form is None and len(roles) > 1:
             timer_form = TimerForm(roles=roles, auto_id="timer-%s")
     timer = selectors.timer_of(person) if can_log else None
+    time = selectors.ticket_time(ticket=ticket, sees_all=sees_all)
+    actuals = None
+    if policy.can_see_realised_cost(request.user, engagement):
+        actuals = ticket_actuals(
+            ticket=ticket, engagement=engagement, approved_minutes=time.approved_billable_minutes
+        )
     return render(
         request,
         "timesheets/_ticket_time.html",
@@ -59,7 +66,8 @@ def _ticket_card(
             request,
             engagement,
             ticket=ticket,
-            time=selectors.ticket_time(ticket=ticket, sees_all=sees_all),
+            time=time,
+            actuals=actuals,
             form=form,
             timer_form=timer_form,
             timer=timer,

@@ -32,7 +32,8 @@ from roadmap.reviews.api.serializers import (
 )
 from roadmap.reviews.diff import snapshot_diff
 from roadmap.reviews.models import Review, ReviewSnapshot
-from roles.policy import Action, engagement_for, require
+from roadmap.reviews.pack import pack_for_viewer
+from roles.policy import Action, can_see_realised_cost, engagement_for, require
 
 REVIEW_ID = id_parameter("review")
 AGAINST = OpenApiParameter(
@@ -116,7 +117,8 @@ class ReviewPackApi(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, slug: str, pk: int) -> Response:
         engagement = _engagement(request, slug)
-        return Response(_review_or_404(engagement, pk).pack)
+        sees_costs = can_see_realised_cost(request.user, engagement)
+        return Response(pack_for_viewer(_review_or_404(engagement, pk).pack, sees_costs=sees_costs))
 
 
 @extend_schema(parameters=[ENGAGEMENT_SLUG, REVIEW_ID])
