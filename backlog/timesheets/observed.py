@@ -68,6 +68,8 @@ class RoleWork:
     actions: int
     actions_share: int | None
     assigned: bool
+    # The share of the person's own hours (over every role) spent in this one.
+    own_share: int | None = None
 
     @property
     def label(self) -> str:
@@ -110,6 +112,8 @@ class PersonWork:
     name: str
     assigned: tuple[Role, ...]
     work: tuple[RoleWork, ...]
+    # The allocation (per cent of their time) of each role held.
+    allocations: tuple[tuple[Role, int], ...] = ()
 
     @property
     def minutes(self) -> int:
@@ -126,6 +130,11 @@ class PersonWork:
     @property
     def assigned_labels(self) -> list[str]:
         return [str(role.label) for role in self.assigned]
+
+    @property
+    def assigned_with_allocation(self) -> list[str]:
+        """ "Project manager (70 %)" for each role held."""
+        return [f"{role.label} ({percent} %)" for role, percent in self.allocations]
 
     @property
     def observed(self) -> tuple[Role, ...]:
@@ -270,13 +279,13 @@ def _work_rows(
             "actions",
             Count("pk"),
         ),
-        # The roles held on the window's last day ride in the same union.
+        # The roles held on the window's last day ride in the same union, with their allocation.
         (
             RoleAssignment.objects.active(end).filter(engagement_id__in=ids),
             "person",
             F("role"),
             ASSIGNED,
-            Count("pk"),
+            Sum("allocation_percent"),
         ),
     ]
     grouped = [
@@ -318,7 +327,7 @@ def observed_roles(
     for _engagement, person_id, display_name, email, *_rest in rows:
         names[person_id] = display_name or email
     work_rows = [row for row in rows if row[5] != ASSIGNED]
-    assignment_rows = [row[:5] for row in rows if row[5] == ASSIGNED]
+    assignment_rows = [(*row[:5], row[6]) for row in rows if row[5] == ASSIGNED]
 
     minutes: dict[int, dict[tuple[int, Role], int]] = {pk: {} for pk in ids}
     actions: dict[int, dict[tuple[int, Role], int]] = {pk: {} for pk in ids}
@@ -327,8 +336,10 @@ def observed_roles(
         into = minutes if kind == "minutes" else actions
         key = (person_id, Role(role))
         into[engagement_id][key] = into[engagement_id].get(key, 0) + int(amount)
-    for engagement_id, person_id, _name, _email, role in assignment_rows:
+    allocation: dict[int, dict[tuple[int, Role], int]] = {pk: {} for pk in ids}
+    for engagement_id, person_id, _name, _email, role, percent in assignment_rows:
         assigned[engagement_id].setdefault(person_id, set()).add(Role(role))
+        allocation[engagement_id][(person_id, Role(role))] = int(percent or 0)
 
     role_order = list(Role)
     result = {}
@@ -348,6 +359,9 @@ def observed_roles(
             held = assigned[pk].get(person_id, set())
             roles = {role for (p, role) in (*minutes[pk], *actions[pk]) if p == person_id}
             roles |= {role for role in held if role in CORE_ROLES}
+            own_minutes = sum(
+                value for (person, _role), value in minutes[pk].items() if person == person_id
+            )
             work = tuple(
                 RoleWork(
                     role=role,
@@ -358,6 +372,7 @@ def observed_roles(
                         actions[pk].get((person_id, role), 0), role_actions.get(role, 0)
                     ),
                     assigned=role in held,
+                    own_share=_share(minutes[pk].get((person_id, role), 0), own_minutes),
                 )
                 for role in role_order
                 if role in roles
@@ -368,6 +383,11 @@ def observed_roles(
                     name=names.get(person_id, ""),
                     assigned=tuple(role for role in role_order if role in held),
                     work=work,
+                    allocations=tuple(
+                        (role, allocation[pk][(person_id, role)])
+                        for role in role_order
+                        if role in held
+                    ),
                 )
             )
         rows.sort(key=lambda row: (-row.minutes, row.name.lower(), row.person_id))

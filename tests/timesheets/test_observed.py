@@ -80,6 +80,12 @@ def test_the_project_manager_doing_most_of_the_testing_is_observed_as_tester(eng
     assert _work(result, team["tom"]) == {Role.TESTER: (60, 20, 0)}
     claire = next(row for row in result.people if row.person_id == team["claire"].pk)
     assert claire.observed == (Role.PROJECT_MANAGER, Role.TESTER)
+    # "Assigned project manager (50 %); 72 % of her hours were testing."
+    assert claire.assigned_with_allocation == ["Project manager (50 %)", "Tester (50 %)"]
+    assert {item.role: item.own_share for item in claire.work} == {
+        Role.PROJECT_MANAGER: 27,
+        Role.TESTER: 72,
+    }
     tom = next(row for row in result.people if row.person_id == team["tom"].pk)
     assert tom.observed == ()
     assert [(d.name, d.roles) for d in result.doubled] == [

@@ -56,8 +56,11 @@ def test_the_page_shows_the_project_manager_working_as_tester_and_analyst(
     assert "Claire Dubois works as: Project manager, Business analyst, Tester." in body
     assert "Claire Dubois does work of roles they are not assigned: Business analyst." in body
     # All of the agency's time: 4 h + 2 h unapproved of the 7 h of testing.
-    assert "Tester: 6h (85 % of the role)" in body
-    assert "Tester: 1h (14 % of the role)" in body
+    # Her share of her own hours beside her share of the role's, and what she was assigned.
+    assert "Tester: 6h, 80 % of their hours (85 % of the role)" in body
+    assert "Project manager: 1h30, 20 % of their hours (100 % of the role)" in body
+    assert "Tester: 1h, 100 % of their hours (14 % of the role)" in body
+    assert "Project manager (50 %), Tester (50 %)" in body
     assert "Business analyst: 3 acceptance criteria written (75 % of the role)" in body
     assert "Business analyst, not assigned" in body
 
@@ -67,7 +70,7 @@ def test_the_director_sees_approved_billable_time_only(client, engagement, story
     response = client.get(_url(engagement))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Tester: 4h (80 % of the role)" in body
+    assert "Tester: 4h, 72 % of their hours (80 % of the role)" in body
     assert "Tester: 6h" not in body
     assert "Approved billable time of the agency" in body
 
