@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
+from django.db.models import Case, When
 from django.utils import timezone
 
-from backlog.models import Ticket
+from backlog.models import Status, Ticket
 from backlog.timesheets.models import TimeEntry, TimeEntryChange, TimesheetWeek, week_start
 from collab.models import Engagement, User
 from roles.models import AGENCY_ROLES, Role, RoleAssignment
@@ -59,7 +60,12 @@ def seed_time(
             .order_by("pk")
         )
         manager = next((a.person for a in assignments if a.role == Role.PROJECT_MANAGER), None)
-        tickets = list(Ticket.objects.filter(engagement=engagement).order_by("number")[:12])
+        # The tickets done lately first: their actual time stands against their estimate.
+        tickets = list(
+            Ticket.objects.filter(engagement=engagement)
+            .annotate(done_first=Case(When(status=Status.DONE, then=0), default=1))
+            .order_by("done_first", "number")[:12]
+        )
         entries: list[TimeEntry] = []
         people: set[User] = set()
         day = first

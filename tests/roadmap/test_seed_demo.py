@@ -255,8 +255,8 @@ class TestTheSeededDemo(TestCase):
             "[6/11] Strategic objectives and alignment",
             "[7/11] Roadmap",
             "[8/11] Meetings",
-            "[9/11] Roadmap reviews and value realisation",
-            "[10/11] Time and budgets",
+            "[9/11] Time and budgets",
+            "[10/11] Roadmap reviews and value realisation",
             "[11/11] Demo logins",
         ]
         positions = [output.index(heading) for heading in headings]

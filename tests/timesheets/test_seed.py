@@ -12,6 +12,7 @@ from backlog.timesheets.burn import current_burns
 from backlog.timesheets.models import Budget, BudgetAlert, BudgetPeriod, TimeEntry, TimesheetWeek
 from collab.models import Engagement
 from collab.rhythm.models import Notification
+from roadmap.reviews.models import Review
 from tests.timesheets.conftest import MONDAY
 
 
@@ -32,6 +33,14 @@ def test_demo_time_tells_the_story(settings):
         assert entries.filter(date__lt=MONDAY, approved_at__isnull=True).count() == 0
         assert entries.filter(date__gte=MONDAY, approved_at__isnull=False).count() == 0
         assert entries.filter(date__gte=MONDAY).exists()
+    # The upcoming review's pack is built after the time: it shows the hours the director
+    # sees per role and the done tickets' actual time against their estimate.
+    review = Review.objects.filter(engagement__slug="maison-lila", pack_built_at__isnull=False)
+    pack = review.latest("pack_built_at").pack
+    claire = next(p for p in pack["observed_roles"]["people"] if p["person"] == "Claire Dubois")
+    assert claire["minutes"]["tester"] > 0 and "tester" in claire["observed"]
+    assert any(ticket["actual_minutes"] > 0 for ticket in pack["actuals"]["tickets"])
+    assert pack["actuals"]["accuracy"]["overall"]["tickets"] > 0
     count = TimeEntry.objects.count()
     weeks = TimesheetWeek.objects.count()
     call_command("seed_demo", stdout=None)

@@ -215,11 +215,13 @@ class Command(BaseCommand):
             seed_roadmap(engagements=demo, objectives=objectives, write=self._line, now=now)
             self._step(8, "Meetings")
             seed_meetings(engagements=demo, write=self._line, now=now)
-            self._step(9, "Roadmap reviews and value realisation")
-            seed_reviews(engagements=demo, write=self._line, now=now)
-            self._step(10, "Time and budgets")
+            # Time before the reviews: a review's pack reads the hours logged (observed roles,
+            # actual against estimate).
+            self._step(9, "Time and budgets")
             seed_time(engagements=demo, write=self._line, now=now)
             seed_budgets(engagements=demo, write=self._line, now=now)
+            self._step(10, "Roadmap reviews and value realisation")
+            seed_reviews(engagements=demo, write=self._line, now=now)
             quiet = past_meeting_notices_skip(engagements=demo, now=timezone.now())
             self._line(f"{quiet} emails about meetings already past left unsent")
         self._step(11, "Demo logins")
