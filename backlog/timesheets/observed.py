@@ -134,7 +134,7 @@ class PersonWork:
     @property
     def assigned_with_allocation(self) -> list[str]:
         """ "Project manager (70 %)" for each role held."""
-        return [f"{role.label} ({percent} %)" for role, percent in self.allocations]
+        return [f"{role.label} ({percent}\u00a0%)" for role, percent in self.allocations]
 
     @property
     def observed(self) -> tuple[Role, ...]:

@@ -5,10 +5,13 @@ accuracy"). Aggregate SQL: a constant number of queries whatever the tickets and
 
 from __future__ import annotations
 
+import statistics
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
@@ -105,6 +108,8 @@ def estimation_accuracy(
     first): done tickets with an estimate and approved billable time, the median of actual /
     estimate and how many fall within ±25 % (two queries)."""
     zone = ZoneInfo(engagement.sync_time_zone)
+    if connection.vendor != "postgresql":
+        return _estimation_accuracy_in_python(engagement, zone)
     overall = _estimated_tickets(engagement).aggregate(
         count=Count("pk"), median=Median("ratio"), within=_within()
     )
@@ -132,6 +137,32 @@ def estimation_accuracy(
             for row in rows
         ],
     )
+
+
+def _estimation_accuracy_in_python(
+    engagement: Engagement, zone: ZoneInfo
+) -> tuple[EstimationAccuracy, list[EstimationAccuracy]]:
+    """``estimation_accuracy`` where the database has no ``percentile_cont`` (the embedded
+    SQLite default): the ratios read in one query, grouped and their medians taken here."""
+    rows = _estimated_tickets(engagement).annotate(done_at=done_at_expression())
+    by_quarter: dict[Quarter, list[Decimal]] = defaultdict(list)
+    ratios: list[Decimal] = []
+    for ratio, done_at in rows.values_list("ratio", "done_at"):
+        value = Decimal(str(ratio))
+        ratios.append(value)
+        by_quarter[Quarter.of(done_at.astimezone(zone).date())].append(value)
+
+    def accuracy(quarter: str, values: list[Decimal]) -> EstimationAccuracy:
+        return EstimationAccuracy(
+            quarter=quarter,
+            tickets=len(values),
+            median_ratio=_median(float(statistics.median(values))) if values else None,
+            within=sum(1 for value in values if LOW <= value <= HIGH),
+        )
+
+    return accuracy("", ratios), [
+        accuracy(str(quarter), by_quarter[quarter]) for quarter in sorted(by_quarter)
+    ]
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ def test_the_project_manager_doing_most_of_the_testing_is_observed_as_tester(eng
     claire = next(row for row in result.people if row.person_id == team["claire"].pk)
     assert claire.observed == (Role.PROJECT_MANAGER, Role.TESTER)
     # "Assigned project manager (50 %); 72 % of her hours were testing."
-    assert claire.assigned_with_allocation == ["Project manager (50 %)", "Tester (50 %)"]
+    assert claire.assigned_with_allocation == ["Project manager (50\u00a0%)", "Tester (50\u00a0%)"]
     assert {item.role: item.own_share for item in claire.work} == {
         Role.PROJECT_MANAGER: 27,
         Role.TESTER: 72,

@@ -60,7 +60,7 @@ def test_the_page_shows_the_project_manager_working_as_tester_and_analyst(
     assert "Tester: 6h, 80 % of their hours (85 % of the role)" in body
     assert "Project manager: 1h30, 20 % of their hours (100 % of the role)" in body
     assert "Tester: 1h, 100 % of their hours (14 % of the role)" in body
-    assert "Project manager (50 %), Tester (50 %)" in body
+    assert "Project manager (50\u00a0%), Tester (50\u00a0%)" in body
     assert "Business analyst: 3 acceptance criteria written (75 % of the role)" in body
     assert "Business analyst, not assigned" in body
 

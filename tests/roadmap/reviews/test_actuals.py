@@ -95,6 +95,17 @@ def test_estimation_accuracy_per_quarter_and_overall(engagement, dataset):
     )
 
 
+def test_the_embedded_database_gets_the_same_accuracy_without_percentile_cont(
+    engagement, dataset, monkeypatch
+):
+    """SQLite (``make run``'s default) has no ``percentile_cont``: the medians are taken in
+    Python from the same rows, and the figures are the same."""
+    on_postgresql = estimation_accuracy(engagement=engagement)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+
+    assert estimation_accuracy(engagement=engagement) == on_postgresql
+
+
 def test_another_engagements_tickets_do_not_count(engagement, dataset):
     other = EngagementFactory()
     person = member(other, Role.DEVELOPER)
