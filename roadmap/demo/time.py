@@ -16,9 +16,12 @@ from django.utils import timezone
 from backlog.models import Status, Ticket
 from backlog.timesheets.models import TimeEntry, TimeEntryChange, TimesheetWeek, week_start
 from collab.models import Engagement, User
+from roadmap.reviews.selectors import done_at_expression
 from roles.models import AGENCY_ROLES, Role, RoleAssignment
 
 WEEKS = 4
+# The tickets the time goes to, a few entries each.
+TICKETS = 24
 # Minutes a day per (engagement slug, person email, role), when the allocation is not the story.
 OVERRIDES = {
     ("maison-lila", "claire.dubois@atelier.example", Role.PROJECT_MANAGER): 90,
@@ -60,11 +63,15 @@ def seed_time(
             .order_by("pk")
         )
         manager = next((a.person for a in assignments if a.role == Role.PROJECT_MANAGER), None)
-        # The tickets done lately first: their actual time stands against their estimate.
+        # The tickets done within these weeks first (their actual time stands against their
+        # estimate), then the open ones; never a ticket done before the first day.
+        since = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
         tickets = list(
             Ticket.objects.filter(engagement=engagement)
+            .annotate(done_at=done_at_expression())
+            .exclude(status=Status.DONE, done_at__lt=since)
             .annotate(done_first=Case(When(status=Status.DONE, then=0), default=1))
-            .order_by("done_first", "number")[:12]
+            .order_by("done_first", "number")[:TICKETS]
         )
         entries: list[TimeEntry] = []
         people: set[User] = set()

@@ -147,8 +147,9 @@ def _estimation_accuracy_in_python(
     rows = _estimated_tickets(engagement).annotate(done_at=done_at_expression())
     by_quarter: dict[Quarter, list[Decimal]] = defaultdict(list)
     ratios: list[Decimal] = []
-    for ratio, done_at in rows.values_list("ratio", "done_at"):
-        value = Decimal(str(ratio))
+    # The ratio is divided here: SQLite divides two integers as integers.
+    for actual, effort, done_at in rows.values_list("actual", "effort_days", "done_at"):
+        value = Decimal(actual) / (Decimal(str(effort)) * MINUTES_A_DAY)
         ratios.append(value)
         by_quarter[Quarter.of(done_at.astimezone(zone).date())].append(value)
 
