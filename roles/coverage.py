@@ -158,20 +158,30 @@ def person_loads(
 
 
 def role_coverage(
-    *, engagements: Iterable[Engagement] | Iterable[int], on: datetime.date | None = None
+    *,
+    engagements: Iterable[Engagement] | Iterable[int],
+    on: datetime.date | None = None,
+    held: Iterable[tuple[int, int, str, str, str]] | None = None,
 ) -> dict[int, RoleCoverage]:
     """Coverage of the core roles per engagement id, with the overloaded people among each
-    engagement's members (two queries whatever the number of engagements)."""
+    engagement's members (two queries whatever the number of engagements; one when the caller
+    already read the roles ``held`` on that day: (engagement id, person id, role, display name,
+    email) rows, as observed roles read them)."""
     day = on or assignment_today()
     ids = _ids(engagements)
-    assignments = (
-        RoleAssignment.objects.active(day)
-        .filter(engagement_id__in=ids)
-        .values_list("engagement_id", "person_id", "role", "person__display_name", "person__email")
-        .order_by("engagement_id", "person__display_name", "person__email", "person_id")
-    )
+    if held is None:
+        assignments: Iterable[tuple[int, int, str, str, str]] = (
+            RoleAssignment.objects.active(day)
+            .filter(engagement_id__in=ids)
+            .values_list(
+                "engagement_id", "person_id", "role", "person__display_name", "person__email"
+            )
+            .order_by("engagement_id", "person__display_name", "person__email", "person_id")
+        )
+    else:
+        assignments = sorted(held, key=lambda row: (row[0], row[3] or "", row[4], row[1]))
     loads = person_loads(engagements=ids, on=day)
-    held: dict[int, dict[Role, list[str]]] = {pk: {} for pk in ids}
+    holders: dict[int, dict[Role, list[str]]] = {pk: {} for pk in ids}
     per_person: dict[int, dict[int, tuple[str, set[Role]]]] = {pk: {} for pk in ids}
     overloaded: dict[int, dict[int, PersonLoad]] = {pk: {} for pk in ids}
     for engagement_id, person_id, role, display_name, email in assignments:
@@ -181,7 +191,7 @@ def role_coverage(
         if role not in CORE_ROLES:
             continue
         name = display_name or email
-        held[engagement_id].setdefault(Role(role), []).append(name)
+        holders[engagement_id].setdefault(Role(role), []).append(name)
         per_person[engagement_id].setdefault(person_id, (name, set()))[1].add(Role(role))
     result = {}
     for pk in ids:
@@ -194,11 +204,11 @@ def role_coverage(
             for person_id, (name, roles) in per_person[pk].items()
             if len(roles) >= 2
         ]
-        missing = [role for role in CORE_ROLES if role not in held[pk]]
+        missing = [role for role in CORE_ROLES if role not in holders[pk]]
         result[pk] = RoleCoverage(
             engagement_id=pk,
             level=coverage_level(doubled=doubled, missing=missing),
-            holders=held[pk],
+            holders=holders[pk],
             doubled=doubled,
             missing=missing,
             overloaded=sorted(

@@ -164,6 +164,9 @@ class ObservedRoles:
     people: list[PersonWork]
     role_minutes: dict[Role, int]
     role_actions: dict[Role, int]
+    # The roles held on ``end`` as read: (engagement id, person id, role, display name, email),
+    # what ``roles.coverage.role_coverage`` takes as ``held`` instead of reading them again.
+    held: tuple[tuple[int, int, str, str, str], ...] = ()
 
     @property
     def core_totals(self) -> list[RoleTotal]:
@@ -398,5 +401,10 @@ def observed_roles(
             people=rows,
             role_minutes=role_minutes,
             role_actions=role_actions,
+            held=tuple(
+                (engagement_id, person_id, role, name, email)
+                for engagement_id, person_id, name, email, role, _percent in assignment_rows
+                if engagement_id == pk
+            ),
         )
     return result

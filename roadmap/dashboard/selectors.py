@@ -151,7 +151,9 @@ def engagement_health_list(
     ids = [engagement.pk for engagement in engagements]
     if not ids:
         return []
-    coverage = role_coverage(engagements=ids, on=today)
+    start, end = observed_window(today)
+    observed = observed_roles(engagements=ids, start=start, end=end, sees_all=False)
+    coverage = _coverage(ids, today, observed)
     proactivity, defects = ticket_quarter_indicators(engagements=ids, since=since)
     first_pass = qa_first_pass(engagements=ids)
     rhythm = rhythm_by_engagement(engagements=ids, now=now)
@@ -168,8 +170,6 @@ def engagement_health_list(
         engagements=ids, since=min(since, _quarter_start(current - 1))
     )
     duties = duties_by_quarter(engagements=ids, since=since)
-    start, end = observed_window(today)
-    observed = observed_roles(engagements=ids, start=start, end=end, sees_all=False)
     return [
         EngagementHealth(
             engagement=engagement,
@@ -190,6 +190,16 @@ def engagement_health_list(
         )
         for engagement in engagements
     ]
+
+
+def _coverage(
+    ids: list[int], today: dt.date, observed: dict[int, ObservedRoles]
+) -> dict[int, RoleCoverage]:
+    """Role coverage on ``today`` from the roles held that observed roles already read (the
+    observed window ends today): one query fewer."""
+    return role_coverage(
+        engagements=ids, on=today, held=[row for found in observed.values() for row in found.held]
+    )
 
 
 # The director home's trends (sparklines): the current quarter and the three before it.
@@ -330,13 +340,13 @@ def director_home(
         if late is not None:
             overdue[engagement.pk] = late
     reviews = review_status(engagements=engagements, rhythm=rhythm, overdue=overdue, now=now)
-    coverage = role_coverage(engagements=ids, on=today)
+    start, end = observed_window(today)
+    observed = observed_roles(engagements=ids, start=start, end=end, sees_all=False)
+    coverage = _coverage(ids, today, observed)
     proactivity, defects = ticket_quarter_indicators(engagements=ids, since=since)
     planned = planned_by_quarter(engagements=ids, quarters=quarters)
     delivered = value_delivered_by_quarter(engagements=ids, since=since)
     budgets = current_burns(engagement_ids=ids, today=today)
-    start, end = observed_window(today)
-    observed = observed_roles(engagements=ids, start=start, end=end, sees_all=False)
     cards = [
         DirectorCard(
             engagement=engagement,

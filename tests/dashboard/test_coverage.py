@@ -180,3 +180,27 @@ def test_coverage_takes_the_same_two_queries_for_one_or_many_engagements(
 
     assert one[engagements[0].pk].level == Health.WARNING
     assert {c.level for c in many.values()} == {Health.WARNING}
+
+
+def test_coverage_from_the_roles_observed_roles_read_is_the_same_in_one_query(
+    django_assert_num_queries,
+):
+    """The dashboards read the roles held once, in the observed roles' union, and hand them to
+    role coverage: the same coverage, one query (the people's loads) instead of two."""
+    from backlog.timesheets.observed import observed_roles, observed_window
+
+    engagements = [EngagementFactory() for _ in range(3)]
+    for engagement in engagements:
+        assign(engagement, person("Zoé"), PM, TESTER)
+        assign(engagement, person("anna"), CONSULTANT)
+        assign(engagement, person("Émile"), BA)
+    today = datetime.date.today()
+    start, end = observed_window(today)
+    observed = observed_roles(engagements=engagements, start=start, end=end, sees_all=False)
+    held = [row for found in observed.values() for row in found.held]
+
+    with django_assert_num_queries(1):
+        reused = role_coverage(engagements=engagements, on=today, held=held)
+
+    assert reused == role_coverage(engagements=engagements, on=today)
+    assert reused[engagements[0].pk].level == Health.WARNING

@@ -154,10 +154,11 @@ def test_the_director_home_asks_anonymous_visitors_to_log_in(client):
 
 
 # Session, person, the engagements (with their rhythm, overdue reviews and the person's agency
-# role), role coverage (2), proactivity and defects (one grouped query), value planned (2), value
-# delivered, the budgets' current periods with their burn, the observed roles (the hours, the
-# actions and the roles held in one union), and the shell's inbox count and engagement switcher.
-DIRECTOR_HOME_QUERIES = 13
+# role), the observed roles (the hours, the actions and the roles held in one union), role
+# coverage (the people's loads; the roles held come from the union), proactivity and defects
+# (one grouped query), value planned (2), value delivered, the budgets' current periods with
+# their burn, and the shell's inbox count and engagement switcher.
+DIRECTOR_HOME_QUERIES = 12
 
 
 def _retainer(engagement, hours_burnt):
