@@ -9,6 +9,9 @@ prints its progress every 500 rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -91,30 +94,37 @@ def ticket_import(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and "token" in request.POST:
         return _confirm(request, engagement)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
-    report: ImportReport | None = None
-    token = ""
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read()
-        try:
-            report = tickets_import(
-                actor=request.user,
-                engagement=engagement,
-                data=data,
-                fmt=form.cleaned_data["format"] or None,
-                dry_run=True,
-                max_rows=MAX_WEB_ROWS,
-            )
-        except ImportRefused as refusal:
-            form.add_error("file", refusal.message)
-        else:
-            if report.ok and report.ready:
-                token = pending_import_save(
-                    data=data,
-                    engagement_id=engagement.pk,
-                    person_id=request.user.pk,
-                    fmt=report.format,
-                )
+    report, token = import_dry_run(request, engagement, form, tickets_import)
     return _page(request, engagement, form=form, report=report, token=token)
+
+
+def import_dry_run(
+    request: HttpRequest, engagement: Engagement, form: forms.Form, run: Callable[..., Any]
+) -> tuple[Any, str]:
+    """The first step of an import page (the backlog's, the time's): the uploaded file's dry
+    run by ``run`` (``tickets_import``, ``time_import``), and the token of the upload kept for
+    the confirmation when every row is ready; a refused file is the form's error."""
+    if request.method != "POST" or not form.is_valid():
+        return None, ""
+    data = form.cleaned_data["file"].read()
+    try:
+        report = run(
+            actor=request.user,
+            engagement=engagement,
+            data=data,
+            fmt=form.cleaned_data["format"] or None,
+            dry_run=True,
+            max_rows=MAX_WEB_ROWS,
+        )
+    except ImportRefused as refusal:
+        form.add_error("file", refusal.message)
+        return None, ""
+    token = ""
+    if report.ok and report.ready:
+        token = pending_import_save(
+            data=data, engagement_id=engagement.pk, person_id=request.user.pk, fmt=report.format
+        )
+    return report, token
 
 
 def _page(
@@ -141,6 +151,30 @@ def _page(
 
 
 def _confirm(request: HttpRequest, engagement: Engagement) -> HttpResponse:
+    # When the backlog changed since the dry run, the page shows why; nothing was written.
+    return import_confirm(
+        request,
+        engagement,
+        run=tickets_import,
+        page="backlog_transfer:import",
+        refused=lambda report: _page(request, engagement, form=ImportUploadForm(), report=report),
+        imported=_imported_message,
+    )
+
+
+def import_confirm(
+    request: HttpRequest,
+    engagement: Engagement,
+    *,
+    run: Callable[..., Any],
+    page: str,
+    refused: Callable[[Any], HttpResponse],
+    imported: Callable[[Any], str],
+) -> HttpResponse:
+    """The second step of an import page: import the upload kept by the dry run (its token,
+    this person's and this engagement's only) with ``run``, then back to ``page`` (a URL name)
+    with ``imported(report)``; when the data changed since the dry run, ``refused(report)``
+    shows why (nothing was written). The kept upload is discarded either way."""
     pending = pending_import_open(
         token=request.POST["token"], engagement_id=engagement.pk, person_id=request.user.pk
     )
@@ -148,9 +182,9 @@ def _confirm(request: HttpRequest, engagement: Engagement) -> HttpResponse:
         messages.error(
             request, _("This import has expired or is not yours: upload the file again.")
         )
-        return redirect("backlog_transfer:import", slug=engagement.slug)
+        return redirect(page, slug=engagement.slug)
     try:
-        report = tickets_import(
+        report = run(
             actor=request.user,
             engagement=engagement,
             data=pending.data,
@@ -160,14 +194,12 @@ def _confirm(request: HttpRequest, engagement: Engagement) -> HttpResponse:
     except ImportRefused as refusal:
         pending_import_discard(pending)
         messages.error(request, refusal.message)
-        return redirect("backlog_transfer:import", slug=engagement.slug)
-    if not report.ok:
-        # The backlog changed since the dry run: show why, nothing was written.
-        pending_import_discard(pending)
-        return _page(request, engagement, form=ImportUploadForm(), report=report)
+        return redirect(page, slug=engagement.slug)
     pending_import_discard(pending)
-    messages.success(request, _imported_message(report))
-    return redirect("backlog_transfer:import", slug=engagement.slug)
+    if not report.ok:
+        return refused(report)
+    messages.success(request, imported(report))
+    return redirect(page, slug=engagement.slug)
 
 
 def _imported_message(report: ImportReport) -> str:

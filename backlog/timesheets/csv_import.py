@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from backlog.models import Ticket
@@ -57,7 +56,13 @@ from backlog.timesheets.csv_formats import (
 )
 from backlog.timesheets.models import TimeEntry
 from backlog.transfer.csv_import import PROGRESS_EVERY, Progress, progress_report
-from backlog.transfer.csv_reading import CellError, ImportRefused, Records, read_records
+from backlog.transfer.csv_reading import (
+    CellError,
+    ImportRefused,
+    Records,
+    check_size,
+    read_records,
+)
 from backlog.transfer.csv_rows import Row, RowError, columns_of
 from collab.models import Engagement, User
 from roles.models import RoleAssignment
@@ -298,20 +303,6 @@ def _field_errors(item: _Parsed, errors: dict[str, str]) -> list[RowError]:
     ]
 
 
-def _check_size(records: Records, max_rows: int | None) -> None:
-    if max_rows is not None and len(records.rows) > max_rows:
-        raise ImportRefused(
-            _(
-                "This file has %(count)s rows; the web import takes at most %(max)s. Split it, "
-                "or ask an administrator to run manage.py import_time."
-            )
-            % {
-                "count": number_format(len(records.rows), force_grouping=True),
-                "max": number_format(max_rows, force_grouping=True),
-            }
-        )
-
-
 def _plan(
     *,
     records: Records,
@@ -404,7 +395,7 @@ def time_import(
     imported are reported unchanged. ImportRefused when the file itself cannot be read."""
     records = read_records(data)
     fmt = format_of(records, fmt)
-    _check_size(records, max_rows)
+    check_size(records, max_rows, command="import_time")
     report = TimeImportReport(
         format=fmt,
         encoding=records.encoding,

@@ -29,7 +29,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from backlog import workflow
@@ -37,7 +36,7 @@ from backlog.models import Status, Ticket
 from backlog.selectors import parse_key, scoring_settings_get
 from backlog.services import DUPLICATE_EXTERNAL_REF, TicketRowsRefused, ticket_create_many
 from backlog.transfer import jira
-from backlog.transfer.csv_reading import ImportRefused, Records, read_records
+from backlog.transfer.csv_reading import ImportRefused, Records, check_size, read_records
 from backlog.transfer.csv_rows import (
     Lookups,
     Row,
@@ -350,20 +349,6 @@ def _format_of(records: Records, fmt: str | None) -> str:
     return fmt
 
 
-def _check_size(records: Records, max_rows: int | None) -> None:
-    if max_rows is not None and len(records.rows) > max_rows:
-        raise ImportRefused(
-            _(
-                "This file has %(count)s rows; the web import takes at most %(max)s. Split it, "
-                "or ask an administrator to run manage.py import_tickets."
-            )
-            % {
-                "count": number_format(len(records.rows), force_grouping=True),
-                "max": number_format(max_rows, force_grouping=True),
-            }
-        )
-
-
 def tickets_import(
     *,
     actor: User,
@@ -379,7 +364,7 @@ def tickets_import(
     reported unchanged. ImportRefused when the file itself cannot be read."""
     records = read_records(data)
     fmt = _format_of(records, fmt)
-    _check_size(records, max_rows)
+    check_size(records, max_rows, command="import_tickets")
     report = ImportReport(
         format=fmt,
         encoding=records.encoding,

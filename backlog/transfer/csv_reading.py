@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 DELIMITERS = (",", ";", "\t")
@@ -100,6 +101,23 @@ def read_records(data: bytes) -> Records:
     if not any(headers):
         raise ImportRefused(_("The first line of the file must name the columns."))
     return Records(headers=headers, rows=rows, delimiter=delimiter, encoding=encoding)
+
+
+def check_size(records: Records, max_rows: int | None, *, command: str) -> None:
+    """Refuse a file of more than ``max_rows`` rows (the web import's limit), naming the
+    management ``command`` that imports any size."""
+    if max_rows is not None and len(records.rows) > max_rows:
+        raise ImportRefused(
+            _(
+                "This file has %(count)s rows; the web import takes at most %(max)s. Split it, "
+                "or ask an administrator to run manage.py %(command)s."
+            )
+            % {
+                "count": number_format(len(records.rows), force_grouping=True),
+                "max": number_format(max_rows, force_grouping=True),
+                "command": command,
+            }
+        )
 
 
 class CellError(ValueError):

@@ -7,11 +7,10 @@ prints its progress every 500 rows."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -23,17 +22,11 @@ from backlog.timesheets.csv_import import (
     CLOCKIFY,
     HARVEST,
     TOGGL,
-    ImportRefused,
     TimeImportReport,
     time_import,
 )
 from backlog.timesheets.views.common import engagement_allowed, page_context
-from backlog.transfer.pending import (
-    pending_import_discard,
-    pending_import_open,
-    pending_import_save,
-)
-from backlog.transfer_views import MAX_WEB_ROWS, ImportUploadForm
+from backlog.transfer_views import MAX_WEB_ROWS, ImportUploadForm, import_confirm, import_dry_run
 from collab.models import Engagement
 from roles import policy
 from roles.policy import Action
@@ -85,29 +78,7 @@ def time_import_page(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and "token" in request.POST:
         return _confirm(request, engagement)
     form = TimeImportForm(request.POST or None, request.FILES or None)
-    report: TimeImportReport | None = None
-    token = ""
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read()
-        try:
-            report = time_import(
-                actor=request.user,
-                engagement=engagement,
-                data=data,
-                fmt=form.cleaned_data["format"] or None,
-                dry_run=True,
-                max_rows=MAX_WEB_ROWS,
-            )
-        except ImportRefused as refusal:
-            form.add_error("file", refusal.message)
-        else:
-            if report.ok and report.ready:
-                token = pending_import_save(
-                    data=data,
-                    engagement_id=engagement.pk,
-                    person_id=request.user.pk,
-                    fmt=report.format,
-                )
+    report, token = import_dry_run(request, engagement, form, time_import)
     return _page(request, engagement, form=form, report=report, token=token)
 
 
@@ -135,32 +106,15 @@ def _page(
 
 
 def _confirm(request: HttpRequest, engagement: Engagement) -> HttpResponse:
-    pending = pending_import_open(
-        token=request.POST["token"], engagement_id=engagement.pk, person_id=request.user.pk
+    # When time was logged since the dry run, the page shows why; nothing was written.
+    return import_confirm(
+        request,
+        engagement,
+        run=time_import,
+        page="timesheets:import",
+        refused=lambda report: _page(request, engagement, form=TimeImportForm(), report=report),
+        imported=_imported_message,
     )
-    if pending is None:
-        messages.error(
-            request, _("This import has expired or is not yours: upload the file again.")
-        )
-        return redirect("timesheets:import", slug=engagement.slug)
-    try:
-        report = time_import(
-            actor=request.user,
-            engagement=engagement,
-            data=pending.data,
-            fmt=pending.fmt,
-            max_rows=MAX_WEB_ROWS,
-        )
-    except ImportRefused as refusal:
-        pending_import_discard(pending)
-        messages.error(request, refusal.message)
-        return redirect("timesheets:import", slug=engagement.slug)
-    pending_import_discard(pending)
-    if not report.ok:
-        # Time was logged since the dry run: show why; nothing was written.
-        return _page(request, engagement, form=TimeImportForm(), report=report)
-    messages.success(request, _imported_message(report))
-    return redirect("timesheets:import", slug=engagement.slug)
 
 
 def _imported_message(report: TimeImportReport) -> str:
