@@ -9,7 +9,7 @@ prints its progress every 500 rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
@@ -71,15 +71,25 @@ def ticket_export(request: HttpRequest, slug: str) -> HttpResponse:
     download streamed from the database."""
     engagement = policy.engagement_for(request.user, slug=slug)
     policy.require(request.user, Action.VIEW, engagement)
+    return csv_download(
+        engagement,
+        "backlog",
+        lambda: export_lines(engagement=engagement, filters=request.GET),
+        invalid=_("These filters are not valid; change them on the backlog page and export again."),
+    )
+
+
+def csv_download(
+    engagement: Engagement, name: str, lines: Callable[[], Iterator[str]], *, invalid: str
+) -> HttpResponse:
+    """A CSV export streamed as ``<prefix>-<name>-<today>.csv``; ``invalid`` (plain text, 400)
+    when ``lines`` refuses its filters."""
     try:
-        lines = export_lines(engagement=engagement, filters=request.GET)
+        streamed = lines()
     except ValidationError:
-        return HttpResponseBadRequest(
-            _("These filters are not valid; change them on the backlog page and export again."),
-            content_type="text/plain; charset=utf-8",
-        )
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    filename = f"{engagement.key_prefix.lower()}-backlog-{timezone.localdate():%Y-%m-%d}.csv"
+        return HttpResponseBadRequest(invalid, content_type="text/plain; charset=utf-8")
+    response = StreamingHttpResponse(streamed, content_type="text/csv; charset=utf-8")
+    filename = f"{engagement.key_prefix.lower()}-{name}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

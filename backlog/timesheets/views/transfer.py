@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -26,7 +24,13 @@ from backlog.timesheets.csv_import import (
     time_import,
 )
 from backlog.timesheets.views.common import engagement_allowed, page_context
-from backlog.transfer_views import MAX_WEB_ROWS, ImportUploadForm, import_confirm, import_dry_run
+from backlog.transfer_views import (
+    MAX_WEB_ROWS,
+    ImportUploadForm,
+    csv_download,
+    import_confirm,
+    import_dry_run,
+)
 from collab.models import Engagement
 from roles import policy
 from roles.policy import Action
@@ -54,19 +58,16 @@ def time_export(request: HttpRequest, slug: str) -> HttpResponse:
     to, month...), as a CSV download streamed from the database."""
     engagement = engagement_allowed(request, slug)
     sees_all = policy.can(request.user, Action.VIEW_ALL_TIME, engagement)
-    try:
-        lines = timesheet_export_lines(
+    return csv_download(
+        engagement,
+        "time",
+        lambda: timesheet_export_lines(
             engagement=engagement, sees_all=sees_all, filters=request.GET
-        )
-    except ValidationError:
-        return HttpResponseBadRequest(
-            _("These filters are not valid; change them on the list of entries and export again."),
-            content_type="text/plain; charset=utf-8",
-        )
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    filename = f"{engagement.key_prefix.lower()}-time-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        ),
+        invalid=_(
+            "These filters are not valid; change them on the list of entries and export again."
+        ),
+    )
 
 
 @login_required
