@@ -5,15 +5,6 @@
 (function () {
   "use strict";
 
-  // Deleting a budget asks first (its form carries data-confirm).
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
-      event.preventDefault();
-      event.stopImmediatePropagation();
-    }
-  }, true);
-
   if (!window.Chart) {
     return;
   }

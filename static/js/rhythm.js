@@ -2,15 +2,6 @@
 (function () {
   "use strict";
 
-  // Forms carrying data-confirm ask before they send (cancelling a meeting, a new feed address).
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
-      event.preventDefault();
-      event.stopImmediatePropagation();
-    }
-  }, true);
-
   // An outcome's owner and due date matter only for a follow-up: hide them otherwise.
   function syncOutcomeForm(form) {
     var kind = form.querySelector("select[name$='kind']");

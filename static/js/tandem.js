@@ -319,6 +319,16 @@
     document.querySelectorAll("#toasts .toast").forEach(showToast);
   });
 
+  // A form carrying data-confirm asks before it sends (deleting a budget, cancelling a
+  // meeting, a new calendar feed address); captured first, so no other handler sends it.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
   document.addEventListener("htmx:afterSwap", function (event) {
     enhance(event.detail.target);
     // Content swapped in by htmx: move focus to the first error so that it is announced.
