@@ -210,6 +210,17 @@ def _score(
     return _round_score(_CONTEXT.divide(numerator, effort)), parts
 
 
+def stored_ranking(
+    ticket: Ticket, engagement: Engagement, settings: ScoringSettings, medians: Medians | None
+) -> tuple[Decimal | None, Decimal | None, str | None]:
+    """What the ticket's ranking columns hold (annual value, score, quadrant), computed here
+    by the formulas that ``annotate_fresh`` writes in SQL: a ticket about to be inserted is
+    ranked without a statement of its own."""
+    annual_value = annual_value_of(ticket, engagement)
+    score, _parts = _score(ticket, annual_value, settings)
+    return annual_value, score, quadrant_of(annual_value, ticket.effort_days, medians)
+
+
 def _terms(ticket: Ticket, breakdown: dict[str, Any], model: str) -> tuple[ScoreTerm, ...]:
     terms = [
         ScoreTerm(str(_("Annual value")), breakdown["annual_value"], money=True),

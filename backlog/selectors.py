@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import (
@@ -35,6 +36,7 @@ from backlog.models import (
     BacklogMedians,
     Comment,
     Kind,
+    Label,
     QAException,
     QAVerdict,
     RankingJob,
@@ -207,6 +209,29 @@ TICKET_LIST_COLUMNS = (
 )
 
 
+def ticket_list_values(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The list's rows as plain values (``TICKET_LIST_COLUMNS``), each with its label names
+    sorted, under ``label_names``: on PostgreSQL an array subquery of the same statement (the
+    page's rows only, through the labels' index), elsewhere filled in by
+    ``ticket_label_names_fill`` once the page is read."""
+    if connection.vendor != "postgresql":
+        return tickets.values(*TICKET_LIST_COLUMNS)
+    names = Label.objects.filter(ticket=OuterRef("pk")).order_by("name").values("name")
+    return tickets.annotate(label_names=ArraySubquery(names)).values(
+        *TICKET_LIST_COLUMNS, "label_names"
+    )
+
+
+def ticket_label_names_fill(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of ``ticket_list_values`` with their ``label_names``: read here in one query
+    where the statement did not (SQLite), none otherwise."""
+    if rows and "label_names" not in rows[0]:
+        names = ticket_label_names(ticket_ids=[row["pk"] for row in rows])
+        for row in rows:
+            row["label_names"] = names[row["pk"]]
+    return rows
+
+
 def ticket_label_names(*, ticket_ids: list[int]) -> dict[int, list[str]]:
     """The names of each ticket's labels, sorted (one query, none for no ticket)."""
     if not ticket_ids:
@@ -306,33 +331,28 @@ UNWRITTEN_BY_FILING: dict[str, type[models.Model]] = {
 }
 
 
-def ticket_detail_filed(*, ticket: Ticket) -> TicketDetail:
-    """``ticket_detail`` of a ticket just filed, in its filing's transaction: the row re-read
-    (with the ranking the filing stored) and its labels; the relations a filing never writes
-    are known empty and not read, so that answering a creation costs a few queries."""
-    fresh = (
-        Ticket.objects.select_related(
-            "engagement",
-            "assignee",
-            "reporter",
-            "sprint",
-            "impact_analysis__author",
-            "initiative_decided_by",
-        )
-        .prefetch_related(
-            "labels",
-            # Known empty: an empty queryset is "prefetched" without a query.
-            *(
-                Prefetch(name, queryset=model._default_manager.none())
-                for name, model in UNWRITTEN_BY_FILING.items()
-            ),
-        )
-        .get(pk=ticket.pk)
-    )
-    engagement = fresh.engagement
-    settings = scoring_settings_get(engagement=engagement)
-    breakdown = score_breakdown(fresh, engagement, settings, backlog_medians(engagement=engagement))
-    return TicketDetail(ticket=fresh, breakdown=breakdown, settings=settings)
+def ticket_detail_filed(
+    *,
+    ticket: Ticket,
+    labels: list[Label],
+    settings: ScoringSettings,
+    medians: Medians,
+) -> TicketDetail:
+    """``ticket_detail`` of a ticket just filed, from what its filing holds, without a query:
+    the ticket as inserted (its ranking computed at filing, its relations the objects it was
+    filed with), the labels it was given, the settings and medians it was ranked against; what
+    a filing never writes (``UNWRITTEN_BY_FILING``, an impact analysis) is known empty."""
+    cache = ticket._prefetched_objects_cache = {}
+    for name in UNWRITTEN_BY_FILING:
+        cache[name] = getattr(ticket, name).none()
+    # The labels as a prefetch leaves them: a queryset already evaluated (Django's own way).
+    given = ticket.labels.all()
+    given._result_cache = list(labels)
+    given._prefetch_done = True
+    cache["labels"] = given
+    Ticket.impact_analysis.related.set_cached_value(ticket, None)
+    breakdown = score_breakdown(ticket, ticket.engagement, settings, medians)
+    return TicketDetail(ticket=ticket, breakdown=breakdown, settings=settings)
 
 
 def ticket_breakdown(

@@ -15,12 +15,10 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from collab.models import ApiToken, Engagement
+from collab.models import ApiToken, Engagement, User
 from roles.models import Role, RoleAssignment
 
 if TYPE_CHECKING:
-    from collab.models import User
-
     Principal = User | ApiToken
 
 
@@ -175,9 +173,27 @@ def token_in_force(token: ApiToken) -> bool:
     )
 
 
+# Where ``engagement_for`` keeps, on the engagement it answers, the roles its person holds
+# today: (person's primary key, roles), read with the engagement in one query.
+_HELD = "_roles_held_by"
+
+
 def engagement_for(principal: Principal | None, *, slug: str) -> Engagement:
     """The engagement with this slug if the principal may see it; 404 whether it is missing or
-    not theirs, so that a stranger cannot tell the two apart."""
+    not theirs, so that a stranger cannot tell the two apart. For a person, one query reads the
+    engagement through their assignments in force, and the roles they hold are kept on it for
+    ``roles_of`` (what every page and endpoint asks next)."""
+    if isinstance(principal, User) and principal.is_authenticated and principal.is_active:
+        held = list(
+            RoleAssignment.objects.active()
+            .filter(person=principal, engagement__slug=slug)
+            .select_related("engagement")
+        )
+        if not held:
+            raise Http404("No engagement found.")
+        engagement = held[0].engagement
+        setattr(engagement, _HELD, (principal.pk, frozenset(Role(a.role) for a in held)))
+        return engagement
     try:
         return engagements_visible_to(principal).get(slug=slug)
     except Engagement.DoesNotExist:
@@ -185,9 +201,13 @@ def engagement_for(principal: Principal | None, *, slug: str) -> Engagement:
 
 
 def roles_of(principal: Principal | None, engagement: Engagement) -> frozenset[Role]:
-    """The roles a person holds today on the engagement (none for a token)."""
+    """The roles a person holds today on the engagement (none for a token): those
+    ``engagement_for`` read with the engagement, else one query."""
     if principal is None or isinstance(principal, ApiToken) or not principal.is_authenticated:
         return frozenset()
+    held = getattr(engagement, _HELD, None)
+    if held is not None and held[0] == principal.pk:
+        return held[1]
     return frozenset(
         Role(r)
         for r in RoleAssignment.objects.active()

@@ -46,18 +46,19 @@ from backlog.api.serializers import (
 from backlog.filters import TicketFilter
 from backlog.models import Ticket
 from backlog.selectors import (
-    TICKET_LIST_COLUMNS,
     ticket_detail,
     ticket_detail_filed,
     ticket_history_list,
-    ticket_label_names,
+    ticket_label_names_fill,
     ticket_list,
+    ticket_list_values,
 )
 from backlog.services import (
+    Filed,
     StaleVersion,
     TransitionRefused,
     ticket_accept,
-    ticket_create,
+    ticket_file,
     ticket_pin_rank,
     ticket_reject_acceptance,
     ticket_transition,
@@ -102,12 +103,17 @@ def detail_response(
     *,
     engagement: Engagement,
     key: str = "",
-    filed: Ticket | None = None,
+    filed: Filed | None = None,
 ) -> Response:
     """The ticket as its detail endpoint shows it, with its ETag; for a ticket just ``filed``,
-    201 with its Location, reading only what a filing writes."""
+    201 with its Location, from what the filing holds."""
     if filed is not None:
-        detail = ticket_detail_filed(ticket=filed)
+        detail = ticket_detail_filed(
+            ticket=filed.tickets[0],
+            labels=filed.labels[0],
+            settings=filed.settings,
+            medians=filed.medians,
+        )
         # A new ticket serves no objective yet (alignments live in the roadmap, above).
         detail.ticket._prefetched_objects_cache["alignments"] = detail.ticket.alignments.none()
     else:
@@ -154,10 +160,9 @@ class TicketListApi(GenericAPIView):
     def get(self, request: Request, slug: str) -> Response:
         self.engagement = engagement = engagement_for(request.user, slug=slug)
         tickets = self.filter_queryset(ticket_list(engagement=engagement))
-        page = self.paginate_queryset(tickets.values(*TICKET_LIST_COLUMNS))
-        labels = ticket_label_names(ticket_ids=[row["pk"] for row in page])
+        page = ticket_label_names_fill(self.paginate_queryset(ticket_list_values(tickets)))
         return self.get_paginated_response(
-            ticket_list_data(page, labels=labels, engagement=engagement, request=request)
+            ticket_list_data(page, engagement=engagement, request=request)
         )
 
     @extend_schema(
@@ -176,8 +181,8 @@ class TicketListApi(GenericAPIView):
         actor = acting_person(request.user)
 
         def create() -> Response:
-            ticket = ticket_create(actor=actor, engagement=engagement, **serializer.validated_data)
-            return detail_response(request, engagement=engagement, filed=ticket)
+            filed = ticket_file(actor=actor, engagement=engagement, **serializer.validated_data)
+            return detail_response(request, engagement=engagement, filed=filed)
 
         return idempotent_create(request, create)
 

@@ -15,8 +15,10 @@ from backlog.services.duties import qa_clearance, qa_exception_grant
 from backlog.services.fields import label_name_clean, ticket_fields_validate
 from backlog.services.filing import (
     DUPLICATE_EXTERNAL_REF,
+    Filed,
     ticket_create,
     ticket_create_many,
+    ticket_file,
     ticket_number_allocate,
     ticket_numbers_reserve,
 )
@@ -56,6 +58,7 @@ __all__ = [
     "DUPLICATE_EXTERNAL_REF",
     "ROUTABLE_ROLES",
     "BulkResult",
+    "Filed",
     "Rescored",
     "StaleSettings",
     "StaleVersion",
@@ -89,6 +92,7 @@ __all__ = [
     "ticket_create",
     "ticket_create_many",
     "ticket_fields_validate",
+    "ticket_file",
     "ticket_number_allocate",
     "ticket_numbers_reserve",
     "ticket_pin_rank",

@@ -14,7 +14,17 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backlog.models import Kind, Label, Origin, Sprint, Ticket, TicketCounter, TicketHistory
+from backlog.models import (
+    Kind,
+    Label,
+    Origin,
+    ScoringSettings,
+    Sprint,
+    Ticket,
+    TicketCounter,
+    TicketHistory,
+)
+from backlog.scoring import Medians, quadrant_of, stored_ranking
 from backlog.services.attachments import Upload, attachments_add
 from backlog.services.common import TicketRowsRefused, history_entry, members_in_force
 from backlog.services.events import tickets_created_emit
@@ -26,7 +36,7 @@ from backlog.services.fields import (
     refuse_unknown_fields,
     ticket_fields_validate,
 )
-from backlog.services.ranking import tickets_rescore
+from backlog.services.ranking import medians_follow, ranking_basis_lock
 from backlog.services.routing import kind_routing
 from backlog.services.unrouted import unrouted_tickets_notify_on_commit
 from collab.models import Engagement, User
@@ -194,6 +204,17 @@ def _unrouted_entry(*, actor: User, ticket: Ticket) -> TicketHistory:
     )
 
 
+@dataclass(frozen=True)
+class Filed:
+    """Tickets just filed, with what their detail shows besides their rows: each one's labels
+    (in the tickets' order), and the settings and medians they were ranked against."""
+
+    tickets: list[Ticket]
+    labels: list[list[Label]]
+    settings: ScoringSettings
+    medians: Medians
+
+
 @transaction.atomic
 def ticket_create_many(
     *, actor: User, engagement: Engagement, rows: Sequence[dict[str, Any]]
@@ -203,15 +224,13 @@ def ticket_create_many(
     that does not grow with the rows: the counter is locked once for consecutive keys in the
     rows' order; routing, members, sprints and labels are read once; tickets, their labels and
     the unrouted history entries are bulk-created."""
-    return _tickets_file(actor=actor, engagement=engagement, rows=rows)
-
-
-def _tickets_file(
-    *, actor: User, engagement: Engagement, rows: Sequence[dict[str, Any]]
-) -> list[Ticket]:
-    # ticket_create_many's work, for callers already in their own transaction.
     if not rows:
         return []
+    return _tickets_file(actor=actor, engagement=engagement, rows=rows).tickets
+
+
+def _tickets_file(*, actor: User, engagement: Engagement, rows: Sequence[dict[str, Any]]) -> Filed:
+    # ticket_create_many's work (rows given), for callers already in their own transaction.
     facts = _FilingFacts.read(actor=actor, engagement=engagement, rows=rows)
     now = timezone.now()
     filings: list[_Filing] = []
@@ -231,21 +250,49 @@ def _tickets_file(
     tickets = [filing.ticket for filing in filings]
     for offset, ticket in enumerate(tickets):
         ticket.number = first + offset
+    # Ranked before they are inserted, under the medians row's lock, by the formulas the
+    # stored ranking is verified against (backlog.scoring.stored_ranking).
+    basis = ranking_basis_lock(engagement=engagement)
+    for ticket in tickets:
+        ticket.annual_value, ticket.score, ticket.quadrant = stored_ranking(
+            ticket, engagement, basis.settings, basis.medians
+        )
     _tickets_insert(
         actor=actor,
         tickets=tickets,
         labels=labels,
         since=[filing.status_since for filing in filings],
     )
+    for ticket in tickets:
+        _as_stored(ticket)
+    medians = basis.medians
     # A ticket without an effort is outside the set whose medians place the quadrants.
-    tickets_rescore(
-        engagement=engagement,
-        tickets=[ticket.pk for ticket in tickets],
-        medians_may_move=any(ticket.effort_days is not None for ticket in tickets),
-    )
+    if any(ticket.effort_days is not None for ticket in tickets):
+        medians = medians_follow(engagement_id=engagement.pk, old=medians).medians
+        for ticket in tickets:
+            # What medians_follow wrote for the rows whose quadrant the move changed.
+            ticket.quadrant = quadrant_of(ticket.annual_value, ticket.effort_days, medians)
     tickets_created_emit(engagement=engagement, tickets=tickets)
     unrouted_tickets_notify_on_commit(engagement=engagement, tickets=tickets)
-    return tickets
+    return Filed(tickets=tickets, labels=labels, settings=basis.settings, medians=medians)
+
+
+_DECIMALS = [
+    field for field in Ticket._meta.concrete_fields if isinstance(field, models.DecimalField)
+]
+
+
+def _as_stored(ticket: Ticket) -> None:
+    # Each decimal with its column's places, as the row holds it (Django quantizes a decimal
+    # the same way before sending it): the ticket answered is the one a re-read would give.
+    for field in _DECIMALS:
+        value = getattr(ticket, field.attname)
+        if value is not None:
+            setattr(
+                ticket,
+                field.attname,
+                Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places)),
+            )
 
 
 def _status_entry(*, actor: User, ticket: Ticket, since: datetime) -> TicketHistory:
@@ -341,23 +388,32 @@ def _tickets_insert(
     )
 
 
-@transaction.atomic
 def ticket_create(
     *, actor: User, engagement: Engagement, uploads: Sequence[Upload] = (), **fields: Any
 ) -> Ticket:
+    """File a ticket (see ``ticket_file``) and answer it."""
+    return ticket_file(actor=actor, engagement=engagement, uploads=uploads, **fields).tickets[0]
+
+
+@transaction.atomic
+def ticket_file(
+    *, actor: User, engagement: Engagement, uploads: Sequence[Upload] = (), **fields: Any
+) -> Filed:
     """File a ticket: the next key of the engagement, routed to the person holding the role
     responsible for its kind (flagged unrouted, with a history entry, when nobody does); the
     reporter (the actor by default) holds a role on the engagement, the assignee one in force,
     the sprint and labels are the engagement's, the external reference is not taken yet. Files
-    given (a bug's screenshots) are attached with it: a refused file (``files``) files nothing."""
+    given (a bug's screenshots) are attached with it: a refused file (``files``) files nothing.
+    Answers the ticket with what its detail shows besides (``Filed``)."""
     try:
         # Already atomic: one savepoint, not two.
-        ticket = _tickets_file(actor=actor, engagement=engagement, rows=[fields])[0]
+        filed = _tickets_file(actor=actor, engagement=engagement, rows=[fields])
     except TicketRowsRefused as refused:
         raise refused.rows[0] from None
+    ticket = filed.tickets[0]
     if uploads:
         try:
             attachments_add(actor=actor, ticket=ticket, uploads=uploads)
         except ValidationError as error:
             raise ValidationError({"files": error.messages}) from None
-    return ticket
+    return filed

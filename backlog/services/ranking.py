@@ -78,6 +78,37 @@ def medians_lock_counting(*, engagement_id: int, counting: bool = True) -> tuple
     return medians, int(tickets)
 
 
+@dataclass(frozen=True)
+class RankingBasis:
+    """What an engagement's tickets are ranked against: its scoring settings and the medians
+    stored for it."""
+
+    settings: ScoringSettings
+    medians: Medians
+
+
+def ranking_basis_lock(*, engagement: Engagement) -> RankingBasis:
+    """Lock the engagement's medians row and read the scoring settings with it: one query
+    (three the first time, when the row is created)."""
+    row = (
+        BacklogMedians.objects.select_for_update(of=("self",))
+        .select_related("engagement__scoring_settings")
+        .filter(engagement_id=engagement.pk)
+        .first()
+    )
+    if row is None:
+        medians = _medians_lock(engagement_id=engagement.pk)
+        return RankingBasis(settings=scoring_settings_get(engagement=engagement), medians=medians)
+    try:
+        settings = row.engagement.scoring_settings
+    except ScoringSettings.DoesNotExist:
+        settings = ScoringSettings(engagement=row.engagement)
+    return RankingBasis(
+        settings=settings,
+        medians=Medians(annual_value=row.annual_value, effort_days=row.effort_days),
+    )
+
+
 def _medians_store(*, engagement_id: int, medians: Medians) -> None:
     BacklogMedians.objects.filter(engagement_id=engagement_id).update(
         annual_value=medians.annual_value, effort_days=medians.effort_days
@@ -150,22 +181,32 @@ def tickets_rescore(
     computed afresh in one ``UPDATE … FROM``, then refresh the engagement's medians and the
     quadrants their move changes (unless the caller knows the tickets are outside the medians'
     set: ``medians_may_move=False``). Call it in the transaction that changed the tickets."""
-    old = _medians_lock(engagement_id=engagement.pk)
-    settings = settings or scoring_settings_get(engagement=engagement)
+    basis = ranking_basis_lock(engagement=engagement)
+    old = basis.medians
     chosen = Ticket.objects.filter(engagement_id=engagement.pk)
     if isinstance(tickets, list):
         chosen = chosen.filter(pk__in=tickets)
     else:
         chosen = chosen.filter(pk__in=tickets.values("pk"))
-    written = _update_from(annotate_fresh(chosen, settings, old), _RANKING_COLUMNS)
+    written = _update_from(
+        annotate_fresh(chosen, settings or basis.settings, old), _RANKING_COLUMNS
+    )
     if not medians_may_move:
         return Rescored(tickets=written, quadrants=0, medians=old)
-    new = medians_compute(tickets=open_valued_tickets(engagement_id=engagement.pk))
+    followed = medians_follow(engagement_id=engagement.pk, old=old)
+    return Rescored(tickets=written, quadrants=followed.quadrants, medians=followed.medians)
+
+
+def medians_follow(*, engagement_id: int, old: Medians) -> Rescored:
+    """Once tickets of the engagement changed under the medians row's lock (taken by
+    ``ranking_basis_lock``, which read ``old``): its medians computed afresh, stored when they
+    moved, and the quadrants that move changes."""
+    new = medians_compute(tickets=open_valued_tickets(engagement_id=engagement_id))
     quadrants = 0
     if new != old:
-        _medians_store(engagement_id=engagement.pk, medians=new)
-        quadrants = _quadrants_follow(engagement_id=engagement.pk, old=old, new=new)
-    return Rescored(tickets=written, quadrants=quadrants, medians=new)
+        _medians_store(engagement_id=engagement_id, medians=new)
+        quadrants = _quadrants_follow(engagement_id=engagement_id, old=old, new=new)
+    return Rescored(tickets=0, quadrants=quadrants, medians=new)
 
 
 @transaction.atomic(savepoint=False)
@@ -227,13 +268,9 @@ def quadrants_settle(*, engagement_id: int) -> Rescored:
 def medians_refresh(*, engagement_id: int) -> Rescored:
     """Refresh the engagement's medians after its open backlog changed without any figure
     changing (a ticket closed, rejected or reopened), and the quadrants their move changes."""
-    old = _medians_lock(engagement_id=engagement_id)
-    new = medians_compute(tickets=open_valued_tickets(engagement_id=engagement_id))
-    quadrants = 0
-    if new != old:
-        _medians_store(engagement_id=engagement_id, medians=new)
-        quadrants = _quadrants_follow(engagement_id=engagement_id, old=old, new=new)
-    return Rescored(tickets=0, quadrants=quadrants, medians=new)
+    return medians_follow(
+        engagement_id=engagement_id, old=_medians_lock(engagement_id=engagement_id)
+    )
 
 
 @dataclass(frozen=True)

@@ -353,13 +353,13 @@ def test_the_page_and_the_preview_cost_the_same_queries_whatever_the_data(
     _fill(engagement, tickets, routing_rows)
     client.force_login(director)
 
-    # session, person, engagement, roles (view), roles (links), scoring settings, routing, the
-    # ranking job's banner (one lookup by primary key); the layout's unread count and
-    # engagement switcher
-    with django_assert_num_queries(10):
+    # session, person, the engagement with the person's roles (which the view and the links
+    # both use), scoring settings, routing, the ranking job's banner (one lookup by primary
+    # key); the layout's unread count and engagement switcher
+    with django_assert_num_queries(8):
         assert client.get(page_url(engagement)).status_code == 200
-    # session, person, engagement, roles, stored settings (to build the proposal on), stored
-    # settings (today's ranking), one query per ranking; the unread count
-    with django_assert_num_queries(9):
+    # session, person, the engagement with the person's roles, stored settings (to build the
+    # proposal on), stored settings (today's ranking), one query per ranking; the unread count
+    with django_assert_num_queries(8):
         response = client.post(preview_url(engagement), VALID, headers={"HX-Request": "true"})
     assert len(response.context["preview"].proposed) == min(tickets, 10)

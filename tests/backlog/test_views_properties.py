@@ -251,5 +251,5 @@ def test_the_sprint_board_and_list_cost_the_same_queries_for_2_and_20_cards(
 
 
 # The scores are stored: the ticket lists read no scoring settings nor medians.
-SPRINT_BOARD_QUERIES = 10
-SPRINT_LIST_QUERIES = 8
+SPRINT_BOARD_QUERIES = 8
+SPRINT_LIST_QUERIES = 6

@@ -586,7 +586,7 @@ def test_the_meetings_page_costs_the_same_queries_whatever_the_attendees(
     client.force_login(team["pm"])
     url = reverse("rhythm:meeting-list", args=[engagement.slug])
     client.get(url)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         response = client.get(url)
     assert response.status_code == 200
 
@@ -612,7 +612,7 @@ def test_the_meeting_page_costs_the_same_queries_whatever_the_attendees_and_item
     client.force_login(team["pm"])
     url = _url("rhythm:meeting-detail", meeting)
     client.get(url)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(15):
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count('class="agenda-item ') == size

@@ -312,7 +312,7 @@ def test_the_board_page_costs_the_same_queries_for_2_and_20_items(
     assert sum(len(c.items) for c in response.context["board"].columns) == size
 
 
-BOARD_PAGE_QUERIES = 11
+BOARD_PAGE_QUERIES = 9
 
 
 # --- Items and settings ---------------------------------------------------------------------

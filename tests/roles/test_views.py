@@ -96,9 +96,9 @@ def _team_page_queries(client, django_assert_num_queries, engagement, admin_user
         member(engagement, Role.DEVELOPER)
         InvitationFactory(engagement=engagement, invited_by=admin_user, email=f"i{index}@x.org")
     client.force_login(admin_user)
-    # session, person, engagement, view check, roles for the links, navigation,
-    # assignments, pending invitations
-    with django_assert_num_queries(9):
+    # session, person, the engagement with the person's roles (the view's check and the
+    # links), navigation, assignments, pending invitations
+    with django_assert_num_queries(7):
         response = client.get(team_url(engagement))
     assert len(response.context["assignments"]) == count + 1
     assert len(response.context["pending"]) == count

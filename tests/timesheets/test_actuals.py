@@ -153,4 +153,4 @@ def test_the_card_of_a_done_ticket_reads_in_constant_queries(
         assert client.get(url).status_code == 200
 
 
-QUERIES = 13
+QUERIES = 8

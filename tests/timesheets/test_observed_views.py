@@ -115,9 +115,9 @@ def test_the_tab_is_on_the_time_pages(client, engagement, story):
     assert _url(engagement) in body
 
 
-# The shell (session, person, engagement, roles, inbox) and the page's own reads: the one of
-# the observed roles and the two of the assigned coverage.
-PAGE_QUERIES = 11
+# The shell (session, person, the engagement with the person's roles, inbox) and the page's
+# own reads: the one of the observed roles and the two of the assigned coverage.
+PAGE_QUERIES = 8
 
 
 @pytest.mark.parametrize("people", [1, 8])

@@ -210,8 +210,9 @@ def test_the_export_reads_in_a_constant_number_of_queries(
     assert len(lines) == count + 1
 
 
-# Session, person, engagement, roles (the page's guard and the time it may see), the entries.
-EXPORT_QUERIES = 6
+# Session, person, the engagement with the person's roles (the page's guard and the time it
+# may see), the entries.
+EXPORT_QUERIES = 4
 
 
 def test_another_engagements_people_get_404_from_export_and_import(

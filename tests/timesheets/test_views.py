@@ -275,8 +275,9 @@ def test_entry_list_queries_do_not_grow(
         assert client.get(url).status_code == 200
 
 
-# The shell (session, person, engagement, roles, inbox) and the page's own reads.
-QUERIES = {"timesheet": 11, "entries": 11}
+# The shell (session, person, the engagement with the person's roles, inbox) and the page's
+# own reads.
+QUERIES = {"timesheet": 9, "entries": 8}
 
 
 def test_the_palette_offers_the_timesheet_to_those_who_log_time(

@@ -116,4 +116,4 @@ def test_the_list_reads_in_constant_queries(
         assert api_client.get(_url(engagement)).status_code == 200
 
 
-QUERIES = 3
+QUERIES = 2

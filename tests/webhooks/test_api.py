@@ -251,11 +251,11 @@ def test_list_endpoints_cost_the_same_queries_at_any_size(
         engagement=engagement, events=[("ticket.created", {"n": n}) for n in range(size)]
     )
 
-    # session, person, engagement, action check, webhooks
-    with django_assert_num_queries(5):
+    # session, person, the engagement with the person's roles (the action check), webhooks
+    with django_assert_num_queries(4):
         listed = admin_client.get(hooks())
-    # session, person, engagement, action check, webhook, deliveries
-    with django_assert_num_queries(6):
+    # session, person, the engagement with the person's roles, webhook, deliveries
+    with django_assert_num_queries(5):
         logged = admin_client.get(one(webhook.pk, tail="deliveries/"))
 
     assert len(listed.json()["results"]) == size

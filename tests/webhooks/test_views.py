@@ -117,9 +117,9 @@ def _list_queries(client, django_assert_num_queries, engagement, admin_user, mak
     for _ in range(n):
         webhook_ping(webhook=make_webhook())
     client.force_login(admin_user)
-    # session, person, engagement, action check, actions for the links, navigation, inbox
-    # count, webhooks
-    with django_assert_num_queries(8):
+    # session, person, the engagement with the person's roles (the action check and the
+    # links), navigation, inbox count, webhooks
+    with django_assert_num_queries(6):
         response = client.get(list_url(engagement))
     assert len(response.context["webhooks"]) == n
 
@@ -236,9 +236,9 @@ def _detail_queries(client, django_assert_num_queries, admin_user, make_webhook,
         webhook_ping(webhook=webhook)
     WebhookDelivery.objects.update(state="failed")
     client.force_login(admin_user)
-    # session, person, engagement, action check, webhook, count, deliveries, actions,
-    # navigation, inbox count
-    with django_assert_num_queries(10):
+    # session, person, the engagement with the person's roles (the action check and the
+    # links), webhook, count, deliveries, navigation, inbox count
+    with django_assert_num_queries(8):
         response = client.get(detail_url(webhook))
     assert len(response.context["page"].object_list) == min(n, 25)
 

@@ -249,7 +249,7 @@ def test_the_review_page_query_count_does_not_grow(client, engagement, team, rev
 
     assert response.status_code == 200
     assert "Item 1" in response.content.decode() or count == 2
-    assert len(queries) == 13
+    assert len(queries) == 10
 
 
 @pytest.mark.parametrize("count", [2, 20])
@@ -263,7 +263,7 @@ def test_the_snapshot_page_query_count_does_not_grow(client, engagement, team, r
         response = web.get(url, secure=True)
 
     assert response.status_code == 200
-    assert len(queries) == 9
+    assert len(queries) == 7
 
 
 def test_another_engagements_member_finds_nothing(api_client, client, engagement, team, snapshot):
