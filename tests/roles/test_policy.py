@@ -125,6 +125,42 @@ def test_engagement_for_answers_404_for_missing_and_foreign_alike(engagement, ot
 
 
 @pytest.mark.django_db
+def test_engagement_for_reads_the_roles_in_force_with_the_engagement_for_that_person_only(
+    engagement, django_assert_num_queries
+):
+    today = timezone.localdate()
+    person = member(engagement, Role.PROJECT_MANAGER)
+    RoleAssignmentFactory(engagement=engagement, person=person, role=Role.TESTER)
+    RoleAssignmentFactory(
+        engagement=engagement,
+        person=person,
+        role=Role.CONSULTANT,
+        start_date=today - datetime.timedelta(days=30),
+        end_date=today - datetime.timedelta(days=1),
+    )
+    director = member(engagement, Role.DIRECTOR)
+
+    with django_assert_num_queries(1):
+        found = policy.engagement_for(person, slug=engagement.slug)
+        assert policy.roles_of(person, found) == {Role.PROJECT_MANAGER, Role.TESTER}
+        assert policy.can(person, Action.RECORD_QA, found)
+        assert not policy.can(person, Action.APPROVE_PRIORITIES, found)
+    # Someone else asked about the same engagement: their own roles, read for them.
+    with django_assert_num_queries(1):
+        assert policy.roles_of(director, found) == {Role.DIRECTOR}
+    # An ended role alone opens nothing.
+    ended = UserFactory()
+    RoleAssignmentFactory(
+        engagement=engagement,
+        person=ended,
+        start_date=today - datetime.timedelta(days=9),
+        end_date=today - datetime.timedelta(days=1),
+    )
+    with pytest.raises(Http404):
+        policy.engagement_for(ended, slug=engagement.slug)
+
+
+@pytest.mark.django_db
 def test_an_inactive_person_sees_nothing(engagement):
     person = member(engagement, Role.DIRECTOR)
     person.is_active = False
