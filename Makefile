@@ -222,7 +222,8 @@ vendor:
 	@du -sh $(VENDOR)
 
 # `make bench`: seeds 100,000 tickets in a PostgreSQL database of its own (created if missing,
-# BENCH_DATABASE_URL to change it) and prints the timings of the backlog list API and page, a
+# BENCH_DATABASE_URL to change it) and prints the timings of the backlog list API and page, the
+# list's requests per second under wrk (apt-get install wrk; gunicorn, 2 workers), a
 # 5,000-row Jira import, the dashboard, the reminder sweep, review snapshots and diffs, and the
 # API while Redis is frozen (gunicorn and a Redis of its own).
 # BENCH_ARGS="--quick" for a smoke run, BENCH_ARGS="--only backlog" for one part.

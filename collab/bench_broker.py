@@ -55,7 +55,7 @@ class FreezeResult:
     readyz_body: dict
 
 
-class _Web:
+class WebServer:
     """gunicorn serving Tandem against the given Redis, its output in a log file."""
 
     def __init__(self, redis_url: str, folder: Path) -> None:
@@ -127,7 +127,7 @@ def _call(request: urllib.request.Request) -> tuple[int, bytes, float]:
     return status, body, (time.perf_counter() - started) * 1000
 
 
-def _load(web: _Web, slug: str, token: str, seconds: float, clients: int, tag: str) -> Phase:
+def _load(web: WebServer, slug: str, token: str, seconds: float, clients: int, tag: str) -> Phase:
     """``clients`` threads filing a ticket and reading the ranked list in turn for ``seconds``."""
     tickets = f"{web.url}/api/v1/engagements/{slug}/tickets/"
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -182,7 +182,7 @@ def bench_broker_freeze(
         redis = OwnRedis(Path(folder))
         redis.start()
         try:
-            web = _Web(redis.url, Path(folder))
+            web = WebServer(redis.url, Path(folder))
             try:
                 # Warm up: each worker loads its code and opens its connections.
                 _load(web, engagement_slug, token, 2, clients, "warm-up")

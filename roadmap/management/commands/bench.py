@@ -19,8 +19,10 @@ engagement of 100,000 tickets (``--quick``: a few hundred, for the smoke test). 
 100,000 tickets in one engagement it reports the median and p95 over 20 runs, with the number of
 queries, of the ranked ticket list API (first page, and page 20 reached through the cursor, 100
 rows each) and of the backlog page, each beside its floor measured in the same run (one
-hand-written SQL statement through psycopg + orjson, see ``backlog.bench``) and the ratio; then
-the time to import 5,000 Jira rows. ``--json`` prints the same figures as JSON.
+hand-written SQL statement through psycopg + orjson, see ``backlog.bench``) and the ratio; the
+requests per second of that list at 10,000 tickets under wrk (``backlog.bench_throughput``:
+gunicorn with two workers and a Redis of its own); then the time to import 5,000 Jira rows.
+``--json`` prints the same figures as JSON.
 
 Memory: for the pages, the API and the import, one more run (never a timed one: tracing slows
 Python down) is traced with ``tracemalloc``; the table gives its peak of Python allocations.
@@ -59,6 +61,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from backlog.bench import Figure, bench_ranked_backlog, bench_rescore_in_request, bench_rescore_job
+from backlog.bench_throughput import CONNECTIONS, bench_throughput
 from backlog.models import Ticket
 from backlog.timesheets.bench import bench_time
 from backlog.transfer.bulk import tickets_bulk_generate
@@ -93,6 +96,8 @@ class Sizes:
     import_rows: int
     deep_pages: int
     huge: int = 0
+    # wrk's load on the ranked list of the big engagement (backlog.bench_throughput).
+    throughput_seconds: float = 20
 
 
 FULL = Sizes(
@@ -104,7 +109,16 @@ FULL = Sizes(
     deep_pages=20,
     huge=100_000,
 )
-QUICK = Sizes(big=60, total=150, engagements=3, runs=3, import_rows=30, deep_pages=1, huge=250)
+QUICK = Sizes(
+    big=60,
+    total=150,
+    engagements=3,
+    runs=3,
+    import_rows=30,
+    deep_pages=1,
+    huge=250,
+    throughput_seconds=2,
+)
 PARTS = ("backlog", "dashboard", "reminders", "rhythm", "reviews", "broker", "time")
 # The dashboard's figures: (engagements, tickets each), full and quick.
 DASHBOARD_FULL, DASHBOARD_QUICK = (20, 1000), (2, 20)
@@ -504,9 +518,39 @@ class Command(BaseCommand):
             ):
                 results.append(from_figure(figure, f"{figure.name}, {figure.tickets} tickets"))
                 self._say(f"{figure.name}, {figure.tickets} tickets: done")
+        results.append(self._throughput(big, director, sizes.throughput_seconds))
+        self._say("Throughput: done")
         results += self._rescore(big, huge)
         results += self._import(sizes, director, importing)
         return results
+
+    def _throughput(self, big: Engagement, director: User, seconds: float) -> Measurement:
+        """The big engagement's ranked list under wrk (``backlog.bench_throughput``), read
+        with a read token issued for the run."""
+        tickets = Ticket.objects.filter(engagement=big).count()
+        name = f"Throughput: API ranked list, {tickets} tickets, wrk c{CONNECTIONS}, 2 workers"
+        issued = api_token_create(
+            engagement=big,
+            name=f"Throughput bench {time.time_ns()}",
+            scope=ApiToken.Scope.READ,
+            created_by=director,
+        )
+        try:
+            result = bench_throughput(
+                engagement_slug=big.slug, token=issued.raw_key, seconds=seconds
+            )
+        finally:
+            ApiToken.objects.filter(pk=issued.token.pk).delete()
+        if result.per_second is None:
+            return Measurement(name, note=result.note)
+        return Measurement(
+            name,
+            result.requests,
+            result.p50_ms,
+            result.p90_ms,
+            note=f"{result.per_second:.1f} requests/s over {seconds:g} s (p95 column: wrk's "
+            f"p90; p99 {result.p99_ms} ms); {result.not_ok} not 2xx",
+        )
 
     def _rescore(self, big: Engagement, huge: Engagement) -> list[Measurement]:
         """An engagement-wide recomputation in the request (the big engagement, at most the
