@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 from backlog.markdown import render_markdown
 from backlog.models import Status
 from backlog.scoring import Quadrant
-from collab.common.money import active_locale, money_text
+from collab.common.money import active_locale, money_text, number_pattern
 
 register = template.Library()
 
@@ -30,7 +30,7 @@ def decimal(value: Decimal | int | None, places: int = 2) -> str:
     if value is None or value == "":
         return "—"
     pattern = "#,##0." + "#" * int(places) if int(places) else "#,##0"
-    return format_decimal(Decimal(value), format=pattern, locale=active_locale())
+    return format_decimal(Decimal(value), format=number_pattern(pattern), locale=active_locale())
 
 
 @register.filter
@@ -38,7 +38,7 @@ def percent(ratio: Decimal | None) -> str:
     """A ratio as a whole percentage in the active language (2.5 → 250 %)."""
     if ratio is None or ratio == "":
         return "—"
-    return format_percent(Decimal(ratio), format="#,##0 %", locale=active_locale())
+    return format_percent(Decimal(ratio), format=number_pattern("#,##0 %"), locale=active_locale())
 
 
 @register.filter

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from backlog.timesheets.budgets import hours_to_money, minutes_in_unit
 from backlog.timesheets.models import Budget, BudgetPeriod, TimeEntry
-from collab.common.money import active_locale, money_text
+from collab.common.money import active_locale, money_text, number_pattern
 from collab.models import Engagement
 
 WARNING_PERCENT = 80
@@ -35,7 +35,7 @@ WARNING_PERCENT = 80
 
 def hours_text(hours: Decimal) -> str:
     """Hours in the active language, to a tenth."""
-    number = format_decimal(hours, format="#,##0.#", locale=active_locale())
+    number = format_decimal(hours, format=number_pattern("#,##0.#"), locale=active_locale())
     return _("%(hours)s h") % {"hours": number}
 
 

@@ -57,7 +57,7 @@ from backlog.views.attachments import add_upload_errors, attachment_form, attach
 from backlog.views.common import ANALYSTS, engagement_allowed, ticket_or_404, ticket_url
 from backlog.views.properties import STALE_MESSAGE
 from backlog.views.sprints import render_board, render_card
-from collab.common.money import active_locale, money_text
+from collab.common.money import active_locale, money_text, number_pattern
 from collab.forms import add_service_errors
 from collab.models import Engagement
 from roles import policy
@@ -159,7 +159,7 @@ def _figure(field: Any, value: str, currency: str = "") -> str:
         return value
     if currency and field.name in MONEY_FIGURES:
         return money_text(number, currency)
-    return format_decimal(number, format="#,##0.##", locale=active_locale())
+    return format_decimal(number, format=number_pattern("#,##0.##"), locale=active_locale())
 
 
 def stated_rows(figures: dict[str, str], currency: str = "") -> list[tuple[str, str]]:

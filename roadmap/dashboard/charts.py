@@ -13,14 +13,14 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from collab.common.money import active_locale, money_text
+from collab.common.money import active_locale, money_text, number_pattern
 
 
 def figure_text(value: Decimal | int, currency: str = "") -> str:
     """A figure in the active language: money when a currency is given, a count otherwise."""
     if currency:
         return money_text(Decimal(value), currency)
-    return format_decimal(Decimal(value), format="#,##0.##", locale=active_locale())
+    return format_decimal(Decimal(value), format=number_pattern("#,##0.##"), locale=active_locale())
 
 
 @dataclass(frozen=True)
