@@ -130,6 +130,20 @@ def medians_compute(*, tickets: QuerySet[Ticket], value: str = "annual_value") -
     )
 
 
+def medians_select(*, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """``medians_compute`` of the stored annual values as a query to embed (PostgreSQL): one
+    row (``value``, ``effort``) per engagement of ``tickets``, none without tickets."""
+    return (
+        tickets.order_by()
+        .values("engagement_id")
+        .annotate(
+            value=_PercentileDisc("annual_value", output_field=models.DecimalField()),
+            effort=_PercentileDisc("effort_days", output_field=models.DecimalField()),
+        )
+        .values("value", "effort")
+    )
+
+
 def backlog_medians(*, engagement: Engagement) -> Medians:
     """The lower medians of annual value and of effort over the engagement's open tickets that
     have both, as stored by the ranking services (one query)."""

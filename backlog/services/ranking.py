@@ -35,6 +35,7 @@ from backlog.scoring import (
 from backlog.selectors import (
     FACET_COLUMNS,
     medians_compute,
+    medians_select,
     open_valued_tickets,
     scoring_settings_get,
     ticket_facet_rows,
@@ -201,12 +202,34 @@ def medians_follow(*, engagement_id: int, old: Medians) -> Rescored:
     """Once tickets of the engagement changed under the medians row's lock (taken by
     ``ranking_basis_lock``, which read ``old``): its medians computed afresh, stored when they
     moved, and the quadrants that move changes."""
-    new = medians_compute(tickets=open_valued_tickets(engagement_id=engagement_id))
+    new = _medians_restore(engagement_id=engagement_id)
     quadrants = 0
     if new != old:
-        _medians_store(engagement_id=engagement_id, medians=new)
         quadrants = _quadrants_follow(engagement_id=engagement_id, old=old, new=new)
     return Rescored(tickets=0, quadrants=quadrants, medians=new)
+
+
+def _medians_restore(*, engagement_id: int) -> Medians:
+    """The engagement's medians computed afresh from its stored values, and stored: one
+    statement on PostgreSQL (``UPDATE … SET (…) = (SELECT …) RETURNING``; no open valued
+    ticket sets both to NULL), two elsewhere."""
+    tickets = open_valued_tickets(engagement_id=engagement_id)
+    if connection.vendor != "postgresql":
+        medians = medians_compute(tickets=tickets)
+        _medians_store(engagement_id=engagement_id, medians=medians)
+        return medians
+    sql, params = medians_select(tickets=tickets).query.sql_with_params()
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(BacklogMedians._meta.db_table)} "  # noqa: S608
+            "SET (annual_value, effort_days) = "
+            f"(SELECT fresh.value, fresh.effort FROM ({sql}) AS fresh) "
+            "WHERE engagement_id = %s RETURNING annual_value, effort_days",
+            [*params, engagement_id],
+        )
+        value, effort = cursor.fetchone()
+    return Medians(annual_value=value, effort_days=effort)
 
 
 @transaction.atomic(savepoint=False)

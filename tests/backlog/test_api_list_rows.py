@@ -13,8 +13,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIRequestFactory
 
+from backlog import services
 from backlog.api.serializers import TicketListOutputSerializer
-from backlog.selectors import TICKET_LIST_COLUMNS, ticket_label_names_fill, ticket_list
+from backlog.selectors import (
+    TICKET_LIST_COLUMNS,
+    backlog_medians,
+    ticket_label_names_fill,
+    ticket_list,
+)
 from roles.models import Role
 from tests.backlog.factories import SprintFactory, TicketFactory
 from tests.factories import member
@@ -132,6 +138,37 @@ def test_filing_costs_the_same_queries_whatever_the_backlog(
 
     assert response.status_code == 201, response.content
     assert response.json()["score"] is None  # no effort: unscored
+
+
+@pytest.mark.parametrize("size", [1, 30])
+def test_filing_a_valued_ticket_that_moves_the_medians_costs_two_more(
+    api_client, engagement, viewer, django_assert_num_queries, size
+):
+    for n in range(size):
+        TicketFactory(engagement=engagement, annual_revenue_gain=D(100 * n), effort_days=D("2"))
+    api_client.force_login(viewer)
+    before = backlog_medians(engagement=engagement)
+
+    # The 12 of an unvalued ticket, then the medians refreshed and stored in one UPDATE …
+    # RETURNING, and the quadrants their move changes in one more.
+    with django_assert_num_queries(14):
+        response = api_client.post(
+            URL,
+            {
+                "title": "Gift wrap",
+                "kind": "feature",
+                "annual_revenue_gain": "500000",
+                "effort_days": "0.5",
+            },
+            format="json",
+        )
+
+    assert response.status_code == 201, response.content
+    assert backlog_medians(engagement=engagement) != before
+    # The quadrant answered is the one the move of the medians left stored.
+    assert response.json() == api_client.get(response["Location"]).json()
+    assert response.json()["quadrant"] == ("big_bet" if size == 1 else "quick_win")
+    assert services.ranking_drift(engagement=engagement) == []
 
 
 def test_the_creation_answers_the_ticket_exactly_as_its_detail_shows_it(api_client, engagement):
