@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
+from django.db.backends.utils import format_number
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -283,16 +284,13 @@ _DECIMALS = [
 
 
 def _as_stored(ticket: Ticket) -> None:
-    # Each decimal with its column's places, as the row holds it (Django quantizes a decimal
-    # the same way before sending it): the ticket answered is the one a re-read would give.
+    # Each decimal as the row holds it: what Django sent for the column (its places, within
+    # its digits), so that the ticket answered is the one a re-read would give.
     for field in _DECIMALS:
         value = getattr(ticket, field.attname)
         if value is not None:
-            setattr(
-                ticket,
-                field.attname,
-                Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places)),
-            )
+            stored = format_number(Decimal(value), field.max_digits, field.decimal_places)
+            setattr(ticket, field.attname, Decimal(stored))
 
 
 def _status_entry(*, actor: User, ticket: Ticket, since: datetime) -> TicketHistory:

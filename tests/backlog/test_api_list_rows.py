@@ -211,3 +211,26 @@ def test_without_the_array_subquery_one_query_fills_the_label_names(
 
     names = {row["number"]: row["label_names"] for row in filled}
     assert names == {labelled.number: ["checkout", "seo"], bare.number: []}
+
+
+def test_the_largest_figures_are_answered_as_stored(api_client, engagement):
+    # The widest score the columns hold: the 201 answers it exactly as a re-read does.
+    api_client.force_login(member(engagement, Role.PROJECT_MANAGER))
+
+    created = api_client.post(
+        URL,
+        {
+            "title": "Everything at once",
+            "kind": "feature",
+            "annual_revenue_gain": "999999999999.99",
+            "annual_cost_savings": "999999999999.99",
+            "hours_saved_per_month": "99999999.99",
+            "effort_days": "0.01",
+            "confidence": "high",
+        },
+        format="json",
+    )
+
+    assert created.status_code == 201, created.content
+    assert created.json() == api_client.get(created["Location"]).json()
+    assert len(created.json()["score"].split(".")[0]) >= 15
