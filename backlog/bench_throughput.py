@@ -11,12 +11,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
-from collab.bench_broker import WebServer
-from collab.common.own_redis import OwnRedis
+from collab.bench_broker import served
 
 CONNECTIONS = 8
 THREADS = 2
@@ -72,24 +69,15 @@ def bench_throughput(*, engagement_slug: str, token: str, seconds: float) -> Thr
     wrk = shutil.which("wrk")
     if wrk is None:
         return Throughput(note="not measured: wrk is not installed (apt-get install wrk)")
-    with tempfile.TemporaryDirectory(prefix="tandem-bench-throughput-") as folder:
-        redis = OwnRedis(Path(folder))
-        redis.start()
-        try:
-            web = WebServer(redis.url, Path(folder))
-            try:
-                url = f"{web.url}/api/v1/engagements/{engagement_slug}/tickets/?page_size=100"
+    with served("tandem-bench-throughput-") as (web, _redis):
+        url = f"{web.url}/api/v1/engagements/{engagement_slug}/tickets/?page_size=100"
 
-                def load(duration: float) -> str:
-                    command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration:g}s"]
-                    command += ["--latency", "-H", f"Authorization: Bearer {token}", url]
-                    return subprocess.run(  # noqa: S603 - wrk against our own gunicorn
-                        command, capture_output=True, text=True, check=True, timeout=duration + 60
-                    ).stdout
+        def load(duration: float) -> str:
+            command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration:g}s"]
+            command += ["--latency", "-H", f"Authorization: Bearer {token}", url]
+            return subprocess.run(  # noqa: S603 - wrk against our own gunicorn
+                command, capture_output=True, text=True, check=True, timeout=duration + 60
+            ).stdout
 
-                load(WARM_UP_SECONDS)
-                return parse_wrk(load(seconds))
-            finally:
-                web.stop()
-        finally:
-            redis.stop()
+        load(WARM_UP_SECONDS)
+        return parse_wrk(load(seconds))

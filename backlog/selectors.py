@@ -130,7 +130,7 @@ def medians_compute(*, tickets: QuerySet[Ticket], value: str = "annual_value") -
     )
 
 
-def medians_select(*, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+def medians_select(*, tickets: QuerySet[Ticket]) -> QuerySet[Any, Any]:
     """``medians_compute`` of the stored annual values as a query to embed (PostgreSQL): one
     row (``value``, ``effort``) per engagement of ``tickets``, none without tickets."""
     return (
@@ -223,17 +223,20 @@ TICKET_LIST_COLUMNS = (
 )
 
 
-def ticket_list_values(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+def ticket_list_values(tickets: QuerySet[Ticket]) -> QuerySet[Ticket, dict[str, Any]]:
     """The list's rows as plain values (``TICKET_LIST_COLUMNS``), each with its label names
     sorted, under ``label_names``: on PostgreSQL an array subquery of the same statement (the
     page's rows only, through the labels' index), elsewhere filled in by
     ``ticket_label_names_fill`` once the page is read."""
+    rows: QuerySet[Ticket, dict[str, Any]]
     if connection.vendor != "postgresql":
-        return tickets.values(*TICKET_LIST_COLUMNS)
+        rows = tickets.values(*TICKET_LIST_COLUMNS)
+        return rows
     names = Label.objects.filter(ticket=OuterRef("pk")).order_by("name").values("name")
-    return tickets.annotate(label_names=ArraySubquery(names)).values(
+    rows = tickets.annotate(label_names=ArraySubquery(names)).values(
         *TICKET_LIST_COLUMNS, "label_names"
     )
+    return rows
 
 
 def ticket_label_names_fill(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -356,14 +359,16 @@ def ticket_detail_filed(
     the ticket as inserted (its ranking computed at filing, its relations the objects it was
     filed with), the labels it was given, the settings and medians it was ranked against; what
     a filing never writes (``UNWRITTEN_BY_FILING``, an impact analysis) is known empty."""
-    cache = ticket._prefetched_objects_cache = {}
-    for name in UNWRITTEN_BY_FILING:
-        cache[name] = getattr(ticket, name).none()
-    # The labels as a prefetch leaves them: a queryset already evaluated (Django's own way).
+    # The cache prefetch_related fills, filled as Django's prefetching fills it: each relation a
+    # queryset already evaluated (Django's private attributes, as in prefetch_one_level).
+    cache: dict[str, QuerySet[Any]] = {
+        name: getattr(ticket, name).none() for name in UNWRITTEN_BY_FILING
+    }
     given = ticket.labels.all()
     given._result_cache = list(labels)
-    given._prefetch_done = True
+    given._prefetch_done = True  # type: ignore[attr-defined]
     cache["labels"] = given
+    ticket._prefetched_objects_cache = cache  # type: ignore[attr-defined]
     Ticket.impact_analysis.related.set_cached_value(ticket, None)
     breakdown = score_breakdown(ticket, ticket.engagement, settings, medians)
     return TicketDetail(ticket=ticket, breakdown=breakdown, settings=settings)

@@ -25,6 +25,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,37 +176,45 @@ def _load(web: WebServer, slug: str, token: str, seconds: float, clients: int, t
     return Phase(latencies=latencies, failures=failures)
 
 
-def bench_broker_freeze(
-    *, engagement_slug: str, token: str, seconds: float = 20, clients: int = 2
-) -> FreezeResult:
-    """Baseline then frozen-Redis latencies of the API, and ``/readyz`` during the freeze."""
-    with tempfile.TemporaryDirectory(prefix="tandem-bench-freeze-") as folder:
+@contextmanager
+def served(prefix: str) -> Iterator[tuple[WebServer, OwnRedis]]:
+    """gunicorn serving Tandem on a Redis of its own (in a temporary folder named ``prefix``…),
+    both stopped on the way out."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
         redis = OwnRedis(Path(folder))
         redis.start()
         try:
             web = WebServer(redis.url, Path(folder))
             try:
-                # Warm up: each worker loads its code and opens its connections.
-                _load(web, engagement_slug, token, 2, clients, "warm-up")
-                baseline = _load(web, engagement_slug, token, seconds, clients, "baseline")
-                redis.freeze()
-                readyz: dict = {}
-
-                def probe() -> None:
-                    time.sleep(seconds / 2)
-                    request = _request(f"{web.url}/readyz", headers={})
-                    readyz["status"], body, readyz["ms"] = _call(request)
-                    readyz["body"] = json.loads(body)
-
-                prober = threading.Thread(target=probe)
-                prober.start()
-                frozen = _load(web, engagement_slug, token, seconds, clients, "frozen")
-                prober.join()
-                redis.thaw()
+                yield web, redis
             finally:
                 web.stop()
         finally:
             redis.stop()
+
+
+def bench_broker_freeze(
+    *, engagement_slug: str, token: str, seconds: float = 20, clients: int = 2
+) -> FreezeResult:
+    """Baseline then frozen-Redis latencies of the API, and ``/readyz`` during the freeze."""
+    with served("tandem-bench-freeze-") as (web, redis):
+        # Warm up: each worker loads its code and opens its connections.
+        _load(web, engagement_slug, token, 2, clients, "warm-up")
+        baseline = _load(web, engagement_slug, token, seconds, clients, "baseline")
+        redis.freeze()
+        readyz: dict = {}
+
+        def probe() -> None:
+            time.sleep(seconds / 2)
+            request = _request(f"{web.url}/readyz", headers={})
+            readyz["status"], body, readyz["ms"] = _call(request)
+            readyz["body"] = json.loads(body)
+
+        prober = threading.Thread(target=probe)
+        prober.start()
+        frozen = _load(web, engagement_slug, token, seconds, clients, "frozen")
+        prober.join()
+        redis.thaw()
     return FreezeResult(
         baseline=baseline,
         frozen=frozen,

@@ -205,7 +205,7 @@ def roles_of(principal: Principal | None, engagement: Engagement) -> frozenset[R
     ``engagement_for`` read with the engagement, else one query."""
     if principal is None or isinstance(principal, ApiToken) or not principal.is_authenticated:
         return frozenset()
-    held = getattr(engagement, _HELD, None)
+    held: tuple[int, frozenset[Role]] | None = getattr(engagement, _HELD, None)
     if held is not None and held[0] == principal.pk:
         return held[1]
     return frozenset(

@@ -288,8 +288,12 @@ def _as_stored(ticket: Ticket) -> None:
     # its digits), so that the ticket answered is the one a re-read would give.
     for field in _DECIMALS:
         value = getattr(ticket, field.attname)
-        if value is not None:
-            stored = format_number(Decimal(value), field.max_digits, field.decimal_places)
+        stored = (
+            None
+            if value is None
+            else format_number(Decimal(value), field.max_digits, field.decimal_places)
+        )
+        if stored is not None:
             setattr(ticket, field.attname, Decimal(stored))
 
 
