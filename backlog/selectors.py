@@ -109,14 +109,19 @@ def open_valued_tickets(*, engagement_id: int, fresh: bool = False) -> QuerySet[
     return tickets.filter(annual_value__isnull=False)
 
 
+def _medians_aggregates(value: str = "annual_value") -> dict[str, _PercentileDisc]:
+    # The lower medians of ``value`` and of effort, as ``value`` and ``effort``.
+    return {
+        "value": _PercentileDisc(value, output_field=models.DecimalField()),
+        "effort": _PercentileDisc("effort_days", output_field=models.DecimalField()),
+    }
+
+
 def medians_compute(*, tickets: QuerySet[Ticket], value: str = "annual_value") -> Medians:
     """The lower medians of ``value`` and of effort over ``tickets`` (one aggregate query on
     PostgreSQL)."""
     if connection.vendor == "postgresql":
-        result = tickets.aggregate(
-            value=_PercentileDisc(value, output_field=models.DecimalField()),
-            effort=_PercentileDisc("effort_days", output_field=models.DecimalField()),
-        )
+        result = tickets.aggregate(**_medians_aggregates(value))
         return Medians(annual_value=result["value"], effort_days=result["effort"])
     rows = list(tickets.values_list(value, "effort_days"))
     # Both are non-null here (filtered by open_valued_tickets); the checks narrow the types.
@@ -133,13 +138,11 @@ def medians_compute(*, tickets: QuerySet[Ticket], value: str = "annual_value") -
 def medians_select(*, tickets: QuerySet[Ticket]) -> QuerySet[Any, Any]:
     """``medians_compute`` of the stored annual values as a query to embed (PostgreSQL): one
     row (``value``, ``effort``) per engagement of ``tickets``, none without tickets."""
+    aggregates = _medians_aggregates()
     return (
         tickets.order_by()
         .values("engagement_id")
-        .annotate(
-            value=_PercentileDisc("annual_value", output_field=models.DecimalField()),
-            effort=_PercentileDisc("effort_days", output_field=models.DecimalField()),
-        )
+        .annotate(value=aggregates["value"], effort=aggregates["effort"])
         .values("value", "effort")
     )
 

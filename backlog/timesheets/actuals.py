@@ -20,10 +20,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from backlog.models import Status, Ticket
 from backlog.scoring import effort_cost, roi_of
+from backlog.timesheets.budgets import CENT
 from backlog.timesheets.models import WORKING_DAY_HOURS
 from collab.models import Engagement
 
-CENT = Decimal("0.01")
 MINUTES_A_DAY = WORKING_DAY_HOURS * 60
 
 
@@ -31,6 +31,15 @@ def realised_cost(minutes: int, engagement: Engagement) -> Decimal:
     """Approved minutes as person-days at the engagement's day rate, to the cent."""
     days = Decimal(minutes) / Decimal(MINUTES_A_DAY)
     return effort_cost(days, engagement).quantize(CENT, ROUND_HALF_UP)
+
+
+def estimate_of(
+    effort_days: Decimal | None, engagement: Engagement
+) -> tuple[int | None, Decimal | None]:
+    """An effort estimate in minutes and its cost at the day rate; (None, None) without one."""
+    if not effort_days:
+        return None, None
+    return int(Decimal(effort_days) * MINUTES_A_DAY), effort_cost(effort_days, engagement)
 
 
 def estimate_ratio(minutes: int, estimate_minutes: int | None) -> Decimal | None:
@@ -61,11 +70,7 @@ def ticket_actuals(
     """The actuals of a done ticket from its approved billable minutes; None until done."""
     if ticket.status != Status.DONE:
         return None
-    estimate_minutes = None
-    estimated_cost = None
-    if ticket.effort_days:
-        estimate_minutes = int(Decimal(ticket.effort_days) * MINUTES_A_DAY)
-        estimated_cost = effort_cost(ticket.effort_days, engagement)
+    estimate_minutes, estimated_cost = estimate_of(ticket.effort_days, engagement)
     cost = realised_cost(approved_minutes, engagement)
     annual_value = ticket.annual_value
     return TicketActuals(

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
+from backlog.timesheets.budgets import CENT
 from backlog.timesheets.burn import PeriodBurn
 from backlog.timesheets.models import TimeEntry, TimesheetWeek
 from collab.models import Engagement, User
@@ -79,8 +80,8 @@ def budget_alert_data(reached: ReachedThreshold) -> dict[str, Any]:
         "period": {"id": period.pk, "starts_on": period.starts_on, "ends_on": period.ends_on},
         "threshold": reached.threshold,
         "percent": burn.percent,
-        "used": Decimal(burn.burnt).quantize(Decimal("0.01")),
-        "total": Decimal(burn.total).quantize(Decimal("0.01")),
+        "used": Decimal(burn.burnt).quantize(CENT),
+        "total": Decimal(burn.total).quantize(CENT),
         "unit": budget.unit,
         "currency": burn.currency if budget.unit == budget.Unit.MONEY else None,
         "url": settings.SITE_URL + path,

@@ -30,9 +30,16 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncQuarter
 
 from backlog.models import Status, Ticket
-from backlog.scoring import effort_cost, roi_of
-from backlog.timesheets.actuals import MINUTES_A_DAY, estimate_ratio, realised_cost
+from backlog.scoring import roi_of
+from backlog.timesheets.actuals import (
+    CENT,
+    MINUTES_A_DAY,
+    estimate_of,
+    estimate_ratio,
+    realised_cost,
+)
 from backlog.timesheets.models import TimeEntry
+from backlog.timesheets.selectors import client_visible
 from collab.models import Engagement
 from roadmap.quarters import Quarter
 from roadmap.reviews.models import Review
@@ -41,7 +48,6 @@ from roadmap.reviews.selectors import done_at_expression
 # An estimate is "accurate" when the actual falls within ±25 % of it.
 TOLERANCE = Decimal("0.25")
 LOW, HIGH = 1 - TOLERANCE, 1 + TOLERANCE
-CENT = Decimal("0.01")
 
 
 class Median(Aggregate):
@@ -55,7 +61,7 @@ class Median(Aggregate):
 def _approved_minutes() -> Subquery:
     """The ticket's approved billable minutes (the actual), NULL when none."""
     minutes = (
-        TimeEntry.objects.filter(ticket=OuterRef("pk"), approved_at__isnull=False, billable=True)
+        client_visible(TimeEntry.objects.filter(ticket=OuterRef("pk")))
         .order_by()
         .values("ticket")
         .annotate(total=Sum("minutes"))
@@ -207,8 +213,7 @@ def ticket_costs(*, review: Review) -> list[TicketCost]:
     found = []
     for number, title, effort, actual, value, frozen_value, realised_value in rows:
         estimated_value = frozen_value if frozen_value is not None else value
-        estimate = int(Decimal(effort) * MINUTES_A_DAY) if effort else None
-        estimated_cost = effort_cost(effort, engagement) if effort else None
+        estimate, estimated_cost = estimate_of(effort, engagement)
         cost = realised_cost(actual, engagement)
         found.append(
             TicketCost(
