@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Least, Round
+from django.db.models.lookups import GreaterThanOrEqual, IsNull
 from django.utils.translation import gettext_lazy as _
 
 from backlog.models import Confidence, Quadrant, ScoringModel
@@ -304,8 +305,10 @@ def _d(value: Decimal | int | str) -> Value:
     return Value(Decimal(value), output_field=_WIDE)
 
 
-def annual_value_expression() -> Case:
-    """SQL for the annual value of a ticket (reads the engagement's hourly cost)."""
+def annual_value_expression(hourly_cost: Decimal | None = None) -> Case:
+    """SQL for the annual value of a ticket: at the engagement's hourly cost (a join), or at
+    ``hourly_cost`` when the caller read it (an ``UPDATE`` of the ticket table alone)."""
+    cost = F("engagement__client_hourly_cost") if hourly_cost is None else _d(hourly_cost)
     return Case(
         When(
             annual_revenue_gain__isnull=True,
@@ -315,7 +318,7 @@ def annual_value_expression() -> Case:
         ),
         default=Coalesce("annual_revenue_gain", _d(0))
         + Coalesce("annual_cost_savings", _d(0))
-        + _d(12) * Coalesce("hours_saved_per_month", _d(0)) * F("engagement__client_hourly_cost"),
+        + _d(12) * Coalesce("hours_saved_per_month", _d(0)) * cost,
         output_field=_WIDE,
     )
 
@@ -331,11 +334,16 @@ def _divide_rounded(numerator: Any, denominator: Any) -> Round:
     return Round(Cast(numerator, _WIDE) / denominator, SCORE_PLACES, output_field=SCORE_FIELD)
 
 
-def score_expression(settings: ScoringSettings, *, value: str = "annual_value") -> Any:
+def _value(value: str | Any) -> Any:
+    """The annual value a formula reads: a column or annotation by name, or an expression."""
+    return F(value) if isinstance(value, str) else value
+
+
+def score_expression(settings: ScoringSettings, *, value: str | Any = "annual_value") -> Any:
     """SQL for the score under ``settings``' model, reading the annual value from ``value``
-    (the stored column, or an annotation of a fresh computation)."""
+    (the stored column, an annotation of a fresh computation, or its expression)."""
     effort = F("effort_days")
-    annual_value = F(value)
+    annual_value = _value(value)
     if settings.model == ScoringModel.WSJF:
         unit = _d(settings.wsjf_value_per_point)
         capped = Least(Coalesce(annual_value, _d(0)), _d(WSJF_MAX_VALUE_POINTS * unit.value))
@@ -343,7 +351,7 @@ def score_expression(settings: ScoringSettings, *, value: str = "annual_value") 
         return Case(
             When(effort_days__isnull=True, then=Value(None, output_field=SCORE_FIELD)),
             When(
-                Q(**{f"{value}__isnull": True}),
+                IsNull(annual_value, True),
                 time_criticality__isnull=True,
                 risk_reduction__isnull=True,
                 then=Value(None, output_field=SCORE_FIELD),
@@ -355,7 +363,7 @@ def score_expression(settings: ScoringSettings, *, value: str = "annual_value") 
         unit = Decimal(settings.rice_impact_unit)
         impact = Case(
             *(
-                When(Q(**{f"{value}__gte": _d(threshold * unit)}), then=_d(level))
+                When(GreaterThanOrEqual(annual_value, _d(threshold * unit)), then=_d(level))
                 for threshold, level in RICE_IMPACT_BANDS
             ),
             default=_d(RICE_MIN_IMPACT),
@@ -364,9 +372,7 @@ def score_expression(settings: ScoringSettings, *, value: str = "annual_value") 
         numerator = Cast("reach", _WIDE) * impact * confidence_factor_expression()
         return Case(
             When(
-                Q(reach__isnull=True)
-                | Q(**{f"{value}__isnull": True})
-                | Q(effort_days__isnull=True),
+                Q(reach__isnull=True) | Q(IsNull(annual_value, True)) | Q(effort_days__isnull=True),
                 then=Value(None, output_field=SCORE_FIELD),
             ),
             default=_divide_rounded(numerator, effort),
@@ -377,17 +383,17 @@ def score_expression(settings: ScoringSettings, *, value: str = "annual_value") 
     return _divide_rounded(numerator, effort)
 
 
-def quadrant_expression(medians: Medians, *, value: str = "annual_value") -> Any:
+def quadrant_expression(medians: Medians, *, value: str | Any = "annual_value") -> Any:
     """SQL for the quadrant against the given medians, reading the annual value from ``value``
-    (the stored column, or an annotation of a fresh computation)."""
+    (the stored column, an annotation of a fresh computation, or its expression)."""
     if medians.annual_value is None or medians.effort_days is None:
         return Value(None, output_field=models.CharField())
-    value_median = _d(medians.annual_value)
+    annual_value = _value(value)
     effort_median = _d(medians.effort_days)
-    high = Q(**{f"{value}__gte": value_median})
+    high = Q(GreaterThanOrEqual(annual_value, _d(medians.annual_value)))
     return Case(
         When(
-            Q(**{f"{value}__isnull": True}) | Q(effort_days__isnull=True),
+            Q(IsNull(annual_value, True)) | Q(effort_days__isnull=True),
             then=Value(None, output_field=models.CharField()),
         ),
         When(high, effort_days__lt=effort_median, then=Value(Quadrant.QUICK_WIN.value)),
@@ -417,3 +423,17 @@ def annotate_fresh(
             **{FRESH_QUADRANT: quadrant_expression(medians, value=FRESH_VALUE)}
         )
     return queryset
+
+
+def fresh_ranking(
+    settings: ScoringSettings, medians: Medians, *, hourly_cost: Decimal
+) -> dict[str, Any]:
+    """The stored ranking columns, each as the SQL that computes it afresh from the ticket's own
+    columns at this hourly cost: what an ``UPDATE`` of the ticket table alone (no join, no
+    ``FROM``) sets them to."""
+    annual_value = annual_value_expression(hourly_cost)
+    return {
+        "annual_value": annual_value,
+        "score": score_expression(settings, value=annual_value),
+        "quadrant": quadrant_expression(medians, value=annual_value),
+    }

@@ -156,8 +156,13 @@ class Ticket(models.Model):
     and engagement columns and is computed in one SQL query (see ``backlog.scoring``).
     """
 
+    # No index of its own: (engagement, number), unique, leads with it.
     engagement = models.ForeignKey(
-        Engagement, verbose_name=_("engagement"), on_delete=models.CASCADE, related_name="tickets"
+        Engagement,
+        verbose_name=_("engagement"),
+        on_delete=models.CASCADE,
+        related_name="tickets",
+        db_index=False,
     )
     number = models.PositiveIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=200)
@@ -182,6 +187,7 @@ class Ticket(models.Model):
         null=True,
         blank=True,
         related_name="assigned_tickets",
+        db_index=False,  # a partial index (Meta): the assigned tickets only
     )
     responsible_role = models.CharField(
         _("responsible role"), max_length=20, choices=Role.choices, blank=True
@@ -198,6 +204,7 @@ class Ticket(models.Model):
         null=True,
         blank=True,
         related_name="tickets",
+        db_index=False,  # a partial index (Meta): the tickets in a sprint only
     )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     labels = models.ManyToManyField(Label, verbose_name=_("labels"), blank=True)
@@ -232,6 +239,7 @@ class Ticket(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # a partial index (Meta): the answered initiatives only
     )
     initiative_decided_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
@@ -390,12 +398,29 @@ class Ticket(models.Model):
                 ),
             ),
         ]
+        # Every index is written again for each ticket whose score moves (the score is in the
+        # ranked ones, so the update is never HOT): an engagement-wide recomputation pays for
+        # each. Hence no index a leading one already serves (the engagement's, the kind's:
+        # the ranked order filters them), and the sparse columns indexed where they are set.
         indexes = [
             models.Index(fields=["engagement", "status"], name="ticket_engagement_status"),
-            models.Index(fields=["engagement", "manual_rank"], name="ticket_engagement_rank"),
-            models.Index(fields=["engagement", "kind"], name="ticket_engagement_kind"),
-            models.Index(fields=["engagement", "sprint"], name="ticket_engagement_sprint"),
+            models.Index(
+                fields=["engagement", "manual_rank"],
+                condition=Q(manual_rank__isnull=False),
+                name="ticket_engagement_rank",
+            ),
             models.Index(fields=["engagement", "updated_at"], name="ticket_engagement_updated"),
+            models.Index(
+                fields=["sprint"], condition=Q(sprint__isnull=False), name="ticket_sprint"
+            ),
+            models.Index(
+                fields=["assignee"], condition=Q(assignee__isnull=False), name="ticket_assignee"
+            ),
+            models.Index(
+                fields=["initiative_decided_by"],
+                condition=Q(initiative_decided_by__isnull=False),
+                name="ticket_initiative_decided_by",
+            ),
             # The ranked backlog (and its cursor) read in index order, whatever its size.
             models.Index(F("engagement"), RankKey(), ScoreKey(), F("number"), name="ticket_ranked"),
             models.Index(F("engagement"), ScoreKey(), F("number"), name="ticket_scored"),

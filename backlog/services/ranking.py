@@ -3,7 +3,7 @@ and each engagement's backlog medians (``BacklogMedians``).
 
 Every write that changes what they are computed from calls one of these, in its own
 transaction: ``tickets_rescore`` for the tickets it changed (one ticket or a batch: one
-``UPDATE … FROM`` statement whatever their number), ``engagement_rescore`` when a setting moves
+``UPDATE`` statement whatever their number), ``engagement_rescore`` when a setting moves
 every score of the engagement (scoring model or weights, the client's hourly cost), and
 ``medians_refresh`` when only the open backlog changed (a ticket closed or reopened). None loops
 over tickets in Python.
@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Func, Q, QuerySet
 
 from backlog.models import BacklogFacet, BacklogMedians, ScoringSettings, Ticket
 from backlog.scoring import (
@@ -30,6 +32,7 @@ from backlog.scoring import (
     FRESH_VALUE,
     Medians,
     annotate_fresh,
+    fresh_ranking,
     quadrant_expression,
 )
 from backlog.selectors import (
@@ -43,8 +46,8 @@ from backlog.selectors import (
 )
 from collab.models import Engagement
 
-# The stored column ← the fresh computation's annotation.
-_RANKING_COLUMNS = {"annual_value": FRESH_VALUE, "score": FRESH_SCORE, "quadrant": FRESH_QUADRANT}
+# A stored ranking column ← the name ``annotate_fresh`` computes it under.
+_FRESH_COLUMNS = {"annual_value": FRESH_VALUE, "score": FRESH_SCORE, "quadrant": FRESH_QUADRANT}
 
 
 def _medians_lock(*, engagement_id: int) -> Medians:
@@ -86,11 +89,12 @@ class RankingBasis:
 
     settings: ScoringSettings
     medians: Medians
+    hourly_cost: Decimal
 
 
 def ranking_basis_lock(*, engagement: Engagement) -> RankingBasis:
-    """Lock the engagement's medians row and read the scoring settings with it: one query
-    (three the first time, when the row is created)."""
+    """Lock the engagement's medians row and read the scoring settings and the client's hourly
+    cost with it: one query (three the first time, when the row is created)."""
     row = (
         BacklogMedians.objects.select_for_update(of=("self",))
         .select_related("engagement__scoring_settings")
@@ -99,7 +103,11 @@ def ranking_basis_lock(*, engagement: Engagement) -> RankingBasis:
     )
     if row is None:
         medians = _medians_lock(engagement_id=engagement.pk)
-        return RankingBasis(settings=scoring_settings_get(engagement=engagement), medians=medians)
+        return RankingBasis(
+            settings=scoring_settings_get(engagement=engagement),
+            medians=medians,
+            hourly_cost=engagement.client_hourly_cost,
+        )
     try:
         settings = row.engagement.scoring_settings
     except ScoringSettings.DoesNotExist:
@@ -107,6 +115,7 @@ def ranking_basis_lock(*, engagement: Engagement) -> RankingBasis:
     return RankingBasis(
         settings=settings,
         medians=Medians(annual_value=row.annual_value, effort_days=row.effort_days),
+        hourly_cost=row.engagement.client_hourly_cost,
     )
 
 
@@ -138,26 +147,24 @@ def _quadrants_follow(*, engagement_id: int, old: Medians, new: Medians) -> int:
     return tickets.update(quadrant=quadrant_expression(new))
 
 
-def _update_from(fresh: QuerySet[Ticket], columns: dict[str, str]) -> int:
-    """``UPDATE ticket SET column = fresh.annotation … FROM (fresh) WHERE …`` for the rows whose
-    stored values differ from the fresh ones: one statement; how many rows it wrote."""
-    quote = connection.ops.quote_name
-    table = quote(Ticket._meta.db_table)
-    sql, params = fresh.values("pk", *columns.values()).order_by().query.sql_with_params()
-    assignments = ", ".join(
-        f"{quote(column)} = fresh.{quote(alias)}" for column, alias in columns.items()
-    )
-    differs = " OR ".join(
-        f"{table}.{quote(column)} IS DISTINCT FROM fresh.{quote(alias)}"
-        for column, alias in columns.items()
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {assignments} FROM ({sql}) AS fresh "  # noqa: S608
-            f"WHERE {table}.{quote('id')} = fresh.{quote('pk')} AND ({differs})",
-            params,
-        )
-        return int(cursor.rowcount)
+class _DistinctFrom(Func):
+    """``a IS DISTINCT FROM b``: true when they differ, NULL counting as a value."""
+
+    arg_joiner = " IS DISTINCT FROM "
+    template = "(%(expressions)s)"
+    output_field = models.BooleanField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, arg_joiner=" IS NOT ", **extra)
+
+
+def _update_fresh(tickets: QuerySet[Ticket], columns: dict[str, Any]) -> int:
+    """``UPDATE ticket SET column = expression … WHERE … AND (a column differs)``: one
+    statement over the ticket table alone, each row computed from its own columns (no join, so
+    the rows are found by the queryset's own index), writing only the rows whose stored values
+    differ from the fresh ones; how many rows it wrote."""
+    differs = reduce(or_, (Q(_DistinctFrom(F(column), fresh)) for column, fresh in columns.items()))
+    return tickets.filter(differs).update(**columns)
 
 
 @dataclass(frozen=True)
@@ -179,7 +186,7 @@ def tickets_rescore(
     medians_may_move: bool = True,
 ) -> Rescored:
     """Store the ranking of these tickets of the engagement (a queryset or primary keys),
-    computed afresh in one ``UPDATE … FROM``, then refresh the engagement's medians and the
+    computed afresh in one ``UPDATE``, then refresh the engagement's medians and the
     quadrants their move changes (unless the caller knows the tickets are outside the medians'
     set: ``medians_may_move=False``). Call it in the transaction that changed the tickets."""
     basis = ranking_basis_lock(engagement=engagement)
@@ -189,8 +196,8 @@ def tickets_rescore(
         chosen = chosen.filter(pk__in=tickets)
     else:
         chosen = chosen.filter(pk__in=tickets.values("pk"))
-    written = _update_from(
-        annotate_fresh(chosen, settings or basis.settings, old), _RANKING_COLUMNS
+    written = _update_fresh(
+        chosen, fresh_ranking(settings or basis.settings, old, hourly_cost=basis.hourly_cost)
     )
     if not medians_may_move:
         return Rescored(tickets=written, quadrants=0, medians=old)
@@ -238,7 +245,7 @@ def engagement_rescore(
 ) -> Rescored:
     """Store the ranking of every ticket of the engagement, computed afresh (after a change of
     scoring model or weights, or of the client's hourly cost): the medians from the fresh
-    values, then one ``UPDATE … FROM`` writing only the tickets whose ranking changed."""
+    values, then one ``UPDATE`` writing only the tickets whose ranking changed."""
     _medians_lock(engagement_id=engagement.pk)
     return engagement_rescore_locked(engagement=engagement, settings=settings)
 
@@ -250,7 +257,8 @@ def engagement_rescore_locked(
     settings = settings or scoring_settings_get(engagement=engagement)
     everything = Ticket.objects.filter(engagement_id=engagement.pk)
     medians = fresh_medians_store(engagement_id=engagement.pk)
-    written = _update_from(annotate_fresh(everything, settings, medians), _RANKING_COLUMNS)
+    fresh = fresh_ranking(settings, medians, hourly_cost=engagement.client_hourly_cost)
+    written = _update_fresh(everything, fresh)
     return Rescored(tickets=written, quadrants=0, medians=medians)
 
 
@@ -268,9 +276,10 @@ def tickets_range_rescore(
     *, engagement: Engagement, settings: ScoringSettings, medians: Medians, after: int, upto: int
 ) -> int:
     """Store the ranking of the engagement's tickets whose primary key lies in (after, upto],
-    against the medians given: one ``UPDATE … FROM``, idempotent; how many rows it wrote."""
+    against the medians given: one ``UPDATE``, idempotent; how many rows it wrote."""
     chosen = Ticket.objects.filter(engagement_id=engagement.pk, pk__gt=after, pk__lte=upto)
-    return _update_from(annotate_fresh(chosen, settings, medians), _RANKING_COLUMNS)
+    fresh = fresh_ranking(settings, medians, hourly_cost=engagement.client_hourly_cost)
+    return _update_fresh(chosen, fresh)
 
 
 def quadrants_settle(*, engagement_id: int) -> Rescored:
@@ -280,10 +289,10 @@ def quadrants_settle(*, engagement_id: int) -> Rescored:
     _medians_lock(engagement_id=engagement_id)
     medians = medians_compute(tickets=open_valued_tickets(engagement_id=engagement_id))
     _medians_store(engagement_id=engagement_id, medians=medians)
-    settled = Ticket.objects.filter(engagement_id=engagement_id).annotate(
-        settled_quadrant=quadrant_expression(medians)
+    quadrants = _update_fresh(
+        Ticket.objects.filter(engagement_id=engagement_id),
+        {"quadrant": quadrant_expression(medians)},
     )
-    quadrants = _update_from(settled, {"quadrant": "settled_quadrant"})
     return Rescored(tickets=0, quadrants=quadrants, medians=medians)
 
 
@@ -331,21 +340,23 @@ def ranking_drift(*, engagement: Engagement, limit: int = 20) -> list[RankingDri
                 fresh={"annual_value": medians.annual_value, "effort": medians.effort_days},
             )
         )
-    differs = Q()
-    for column, alias in _RANKING_COLUMNS.items():
-        differs |= _distinct(column, alias)
+    # Computed through the join to the engagement, as a read does, not as the writers do (an
+    # UPDATE at the hourly cost they read): the check does not share the code it checks.
+    differs = reduce(
+        or_, (Q(_DistinctFrom(F(column), F(alias))) for column, alias in _FRESH_COLUMNS.items())
+    )
     rows = (
         annotate_fresh(Ticket.objects.filter(engagement=engagement), settings, medians)
         .filter(differs)
         .order_by("number")
-        .values("number", *_RANKING_COLUMNS, *_RANKING_COLUMNS.values())[:limit]
+        .values("number", *_FRESH_COLUMNS, *_FRESH_COLUMNS.values())[:limit]
     )
     for row in rows:
         drift.append(
             RankingDrift(
                 key=f"{engagement.key_prefix}-{row['number']}",
-                stored={column: row[column] for column in _RANKING_COLUMNS},
-                fresh={column: row[alias] for column, alias in _RANKING_COLUMNS.items()},
+                stored={column: row[column] for column in _FRESH_COLUMNS},
+                fresh={column: row[alias] for column, alias in _FRESH_COLUMNS.items()},
             )
         )
     kept, counted = (
@@ -387,12 +398,3 @@ def facets_recount(*, engagement: Engagement) -> int:
             [engagement.pk],
         )
         return int(cursor.rowcount)
-
-
-def _distinct(column: str, alias: str) -> Q:
-    """``column IS DISTINCT FROM alias`` as a filter (NULL against a value differs)."""
-    return (
-        Q(**{f"{column}__isnull": True}, **{f"{alias}__isnull": False})
-        | Q(**{f"{column}__isnull": False}, **{f"{alias}__isnull": True})
-        | (~Q(**{column: models.F(alias)}) & Q(**{f"{column}__isnull": False}))
-    )

@@ -7,7 +7,7 @@ own transaction (``backlog.services.ranking``). Above, the change commits at onc
 its own short transaction holding the job's row lock:
 
 1. the medians of the fresh values (``prepared_generation`` records for which request);
-2. the tickets by primary-key ranges of ``RANKING_JOB_CHUNK_SIZE``, one ``UPDATE … FROM`` each,
+2. the tickets by primary-key ranges of ``RANKING_JOB_CHUNK_SIZE``, one ``UPDATE`` each,
    ``last_pk`` and ``done`` moving with them (a chunk written twice writes nothing new);
 3. the medians from the stored values and every quadrant that differs (other writes may have
    moved the medians meanwhile), then ``done``.
