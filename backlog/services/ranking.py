@@ -253,7 +253,8 @@ def engagement_rescore(
 def engagement_rescore_locked(
     *, engagement: Engagement, settings: ScoringSettings | None = None
 ) -> Rescored:
-    """``engagement_rescore`` once the caller holds the medians row lock."""
+    """``engagement_rescore`` once the caller holds the medians row lock, at the hourly cost of
+    the engagement given (the caller's, as it has just saved or read it)."""
     settings = settings or scoring_settings_get(engagement=engagement)
     everything = Ticket.objects.filter(engagement_id=engagement.pk)
     medians = fresh_medians_store(engagement_id=engagement.pk)
@@ -276,7 +277,8 @@ def tickets_range_rescore(
     *, engagement: Engagement, settings: ScoringSettings, medians: Medians, after: int, upto: int
 ) -> int:
     """Store the ranking of the engagement's tickets whose primary key lies in (after, upto],
-    against the medians given: one ``UPDATE``, idempotent; how many rows it wrote."""
+    against the medians given and the engagement's hourly cost: one ``UPDATE``, idempotent; how
+    many rows it wrote."""
     chosen = Ticket.objects.filter(engagement_id=engagement.pk, pk__gt=after, pk__lte=upto)
     fresh = fresh_ranking(settings, medians, hourly_cost=engagement.client_hourly_cost)
     return _update_fresh(chosen, fresh)
